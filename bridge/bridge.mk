@@ -1,0 +1,20 @@
+# bridge/: bridged (the daemon), bridgectl (the CLI), the unified config,
+# the core loop, the control socket and the reference state.
+
+# Shared by both programs.
+COMMON_SRCS += bridge/conf.c bridge/conf_table.c bridge/log.c ptp/ptp_conf.c
+
+BRIDGED_SRCS += bridge/bridged.c bridge/loop.c bridge/ctl.c bridge/ref_state.c \
+	bridge/modules.c
+
+BRIDGECTL_SRCS += bridge/bridgectl.c bridge/view.c
+
+# Files that include linuxptp's headers get its include flags.
+LINUXPTP_USERS += ptp/ptp_conf.c
+
+MANPAGES = $(BUILD)/man/bridge.conf.5
+PROGRAMS += $(MANPAGES)
+
+$(BUILD)/man/bridge.conf.5: $(BRIDGECTL)
+	@mkdir -p $(dir $@)
+	$(BRIDGECTL) config man > $@

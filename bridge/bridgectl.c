@@ -1,0 +1,401 @@
+/*
+ * bridgectl: the one CLI of ptpbridge.  A thin client of bridged's control
+ * socket (one JSON request, one JSON reply), plus the config commands that
+ * work on a file without a daemon.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bridge/conf.h"
+#include "bridge/view.h"
+#include "pb_autoconf.h"
+#include "ptp/ptp_conf.h"
+
+#ifndef PB_DEFAULT_CONFIG_FILE
+#define PB_DEFAULT_CONFIG_FILE "/etc/ptpbridge/bridge.conf"
+#endif
+#ifndef PB_DEFAULT_SOCKET
+#define PB_DEFAULT_SOCKET "/run/ptpbridge/bridged.sock"
+#endif
+
+#define REPLY_TIMEOUT_MS 5000
+
+static const char *socket_path;
+static const char *config_file = PB_DEFAULT_CONFIG_FILE;
+static bool json_out;
+static struct view_opts vopts;
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: bridgectl [-s SOCKET] [-f FILE] [--json] [--color=WHEN] COMMAND\n"
+		"\n"
+		"Commands (from the running bridged):\n"
+		"  status                  the state of the bridge, one screen\n"
+		"  ptp                     PTP data sets\n"
+		"  tracking                system clock and reference, like chronyc tracking\n"
+		"  clients                 NTP clients by hits\n"
+		"  serverstats             NTP server counters\n"
+		"  metrics                 Prometheus text format\n"
+		"  config show             the running configuration, with defaults\n"
+		"  config get SECTION.KEY  one key of the running configuration\n"
+		"  reload                  reload the configuration file (root)\n"
+		"  help                    the commands this daemon answers\n"
+		"Commands on a file (no daemon needed):\n"
+		"  config check [FILE]     check a configuration file\n"
+		"  config set SECTION.KEY VALUE\n"
+		"                          change a key in the file (checked first), then\n"
+		"                          ask a running bridged to reload\n"
+		"  config man              bridge.conf(5) in roff\n"
+		"\n"
+		"  -s, --socket SOCKET     control socket (default: [control] socket of the\n"
+		"                          config file, else %s)\n"
+		"  -f, --config FILE       configuration file (default %s)\n"
+		"  -j, --json              print the reply as JSON\n"
+		"      --color=WHEN        auto (default: only on a terminal), always, never\n"
+		"  -h, --help              this text\n"
+		"\n"
+		"Exit status: 0 success, 1 failure or refused, 2 usage.\n",
+		PB_DEFAULT_SOCKET, PB_DEFAULT_CONFIG_FILE);
+}
+
+static void print_conf_errors(const struct conf_errors *e)
+{
+	int kept = e->count < CONF_MAX_ERRORS ? e->count : CONF_MAX_ERRORS;
+
+	for (int i = 0; i < kept; i++)
+		fprintf(stderr, "%s\n", e->msg[i]);
+	if (e->count > kept)
+		fprintf(stderr, "... and %d more errors\n", e->count - kept);
+}
+
+/* The socket: -s, else the config file's [control] socket, else default. */
+static const char *find_socket(void)
+{
+	static struct bridge_conf c;
+
+	if (socket_path)
+		return socket_path;
+	if (access(config_file, R_OK) == 0 && conf_load(config_file, &c, NULL) == 0)
+		return c.control.socket;
+	return PB_DEFAULT_SOCKET;
+}
+
+/* Send one request, return the parsed reply (NULL with a message). */
+static struct json_object *call(struct json_object *req, bool quiet)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = find_socket();
+	const char *text;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct json_object *reply;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "bridgectl: socket path too long: %s\n", path);
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (!quiet)
+			fprintf(stderr, "bridgectl: cannot reach bridged at %s: %s\n", path,
+				strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	if (write(fd, text, strlen(text)) < 0 || write(fd, "\n", 1) < 0) {
+		fprintf(stderr, "bridgectl: write: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, REPLY_TIMEOUT_MS) <= 0) {
+			fprintf(stderr, "bridgectl: no reply from bridged within %d s\n",
+				REPLY_TIMEOUT_MS / 1000);
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (len + 4096 + 1 > cap) {
+			cap = (cap + 4096) * 2;
+			char *nb = realloc(buf, cap);
+
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return NULL;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf) {
+		fprintf(stderr, "bridgectl: empty reply from bridged\n");
+		return NULL;
+	}
+	buf[len] = '\0';
+	reply = json_tokener_parse(buf);
+	free(buf);
+	if (!reply)
+		fprintf(stderr, "bridgectl: reply is not JSON\n");
+	return reply;
+}
+
+/* Run a daemon command, print it; returns the exit status. */
+static int run(const char *cmd, struct json_object *extra)
+{
+	struct json_object *req = extra ? extra : json_object_new_object();
+	struct json_object *reply, *ok, *data;
+	int rc;
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	reply = call(req, false);
+	json_object_put(req);
+	if (!reply)
+		return 1;
+	if (!json_object_object_get_ex(reply, "ok", &ok) || !json_object_get_boolean(ok)) {
+		struct json_object *err;
+
+		if (json_out)
+			printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
+		else
+			fprintf(stderr, "bridgectl: %s: %s\n", cmd,
+				json_object_object_get_ex(reply, "error", &err) ?
+					json_object_get_string(err) : "failed");
+		json_object_put(reply);
+		return 1;
+	}
+	if (!json_object_object_get_ex(reply, "data", &data))
+		data = NULL;
+	if (json_out) {
+		printf("%s\n", json_object_to_json_string_ext(data, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else if (data) {
+		view_render(cmd, data, stdout, &vopts);
+	}
+	rc = fflush(stdout) == 0 ? 0 : 1;
+	json_object_put(reply);
+	return rc;
+}
+
+static int config_check(const char *file)
+{
+	struct bridge_conf *c = malloc(sizeof(*c));
+	struct conf_errors *e = calloc(1, sizeof(*e));
+	int rc;
+
+	if (!c || !e)
+		return 1;
+	rc = conf_load(file, c, e);
+	if (json_out) {
+		struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+		int kept = e->count < CONF_MAX_ERRORS ? e->count : CONF_MAX_ERRORS;
+
+		for (int i = 0; rc < 0 && i < kept; i++)
+			json_object_array_add(arr, json_object_new_string(e->msg[i]));
+		json_object_object_add(o, "file", json_object_new_string(file));
+		json_object_object_add(o, "valid", json_object_new_boolean(rc == 0));
+		json_object_object_add(o, "errors", arr);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else if (rc < 0) {
+		print_conf_errors(e);
+	} else {
+		printf("%s: OK\n", file);
+	}
+	free(c);
+	free(e);
+	return rc < 0 ? 1 : 0;
+}
+
+static int split_key(const char *arg, char *section, size_t len, const char **key)
+{
+	const char *dot = strchr(arg, '.');
+
+	if (!dot || dot == arg || !dot[1] || (size_t)(dot - arg) >= len) {
+		fprintf(stderr, "bridgectl: expected SECTION.KEY, e.g. ntp.allow\n");
+		return -1;
+	}
+	snprintf(section, len, "%.*s", (int)(dot - arg), arg);
+	*key = dot + 1;
+	return 0;
+}
+
+static int config_set(const char *arg, const char *value)
+{
+	struct conf_errors *e = calloc(1, sizeof(*e));
+	char section[CONF_NAME_MAX];
+	const char *key;
+	struct json_object *req, *reply;
+
+	if (!e || split_key(arg, section, sizeof(section), &key) < 0) {
+		free(e);
+		return 2;
+	}
+	if (conf_set_in_file(config_file, section, key, value, e) < 0) {
+		print_conf_errors(e);
+		fprintf(stderr, "bridgectl: %s not changed\n", config_file);
+		free(e);
+		return 1;
+	}
+	free(e);
+	printf("%s: %s.%s = %s\n", config_file, section, key, value);
+	/* Best effort: a running daemon picks the change up now. */
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("reload"));
+	reply = call(req, true);
+	json_object_put(req);
+	if (reply) {
+		struct json_object *ok, *err;
+
+		if (json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok))
+			printf("bridged reloaded the configuration\n");
+		else
+			fprintf(stderr, "bridgectl: bridged did not reload: %s\n",
+				json_object_object_get_ex(reply, "error", &err) ?
+					json_object_get_string(err) : "?");
+		json_object_put(reply);
+	} else {
+		printf("bridged is not running: the change applies at its next start\n");
+	}
+	return 0;
+}
+
+static int config_cmd(int argc, char **argv)
+{
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[0], "check"))
+		return config_check(argc > 1 ? argv[1] : config_file);
+	if (!strcmp(argv[0], "show"))
+		return run("config.show", NULL);
+	if (!strcmp(argv[0], "get") && argc == 2) {
+		struct json_object *req = json_object_new_object();
+
+		json_object_object_add(req, "key", json_object_new_string(argv[1]));
+		if (!json_out) {
+			/* Plain value, as scripts want it. */
+			struct json_object *reply, *data, *v, *ok;
+
+			json_object_object_add(req, "cmd", json_object_new_string("config.get"));
+			reply = call(req, false);
+			json_object_put(req);
+			if (!reply)
+				return 1;
+			if (!json_object_object_get_ex(reply, "ok", &ok) || !json_object_get_boolean(ok) ||
+			    !json_object_object_get_ex(reply, "data", &data) ||
+			    !json_object_object_get_ex(data, "value", &v)) {
+				struct json_object *err;
+
+				fprintf(stderr, "bridgectl: %s\n",
+					json_object_object_get_ex(reply, "error", &err) ?
+						json_object_get_string(err) : "failed");
+				json_object_put(reply);
+				return 1;
+			}
+			printf("%s\n", json_object_get_string(v));
+			json_object_put(reply);
+			return 0;
+		}
+		return run("config.get", req);
+	}
+	if (!strcmp(argv[0], "set") && argc == 3)
+		return config_set(argv[1], argv[2]);
+	if (!strcmp(argv[0], "man")) {
+		conf_write_man(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "colour", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *color = "auto";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+s:f:jhv", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'f':
+			config_file = optarg;
+			break;
+		case 'j':
+			json_out = true;
+			break;
+		case 'C':
+			color = optarg;
+			break;
+		case 'v':
+			printf("bridgectl %s (linuxptp %s)\n", PTPBRIDGE_VERSION, ptp_linuxptp_version());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!strcmp(color, "always")) {
+		vopts.color = true;
+	} else if (!strcmp(color, "auto")) {
+		const char *term = getenv("TERM");
+
+		vopts.color = isatty(STDOUT_FILENO) && term && strcmp(term, "dumb") &&
+			      !getenv("NO_COLOR");
+	} else if (strcmp(color, "never")) {
+		fprintf(stderr, "bridgectl: --color takes auto, always or never\n");
+		return 2;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	conf_set_passthrough_check(ptp_conf_check);
+	argv += optind;
+	argc -= optind;
+	if (!strcmp(argv[0], "config"))
+		return config_cmd(argc - 1, argv + 1);
+	if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	return run(argv[0], NULL);
+}

@@ -1,0 +1,1246 @@
+/*
+ * The unified configuration: bridge.conf parsed with libinih into a typed
+ * struct bridge_conf, driven entirely by conf_table.
+ *
+ * libinih does the tokenising.  Our reader in front of it feeds it exactly
+ * one physical line per call, so we know every line number, see section
+ * headers (inih reports only key = value pairs), strip leading blanks (so
+ * inih never joins an indented line to the previous value) and strip
+ * " # comments" (inih only knows ';' inline).
+ *
+ * A parse works on a fresh struct; the caller's copy is written only when
+ * the whole file is valid, so a bad file never half-applies.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bridge/conf.h"
+#include "bridge/conf_table.h"
+
+/* libinih's line buffer (INI_MAX_LINE of the Debian build). */
+#define LINE_MAX_LEN 200
+
+static conf_passthrough_check passthrough_check;
+
+void conf_set_passthrough_check(conf_passthrough_check check)
+{
+	passthrough_check = check;
+}
+
+const struct conf_item *conf_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < conf_table_len; i++) {
+		if (!strcmp(conf_table[i].section, section) && !strcmp(conf_table[i].key, key))
+			return &conf_table[i];
+	}
+	return NULL;
+}
+
+/* --- value parsers ------------------------------------------------------- */
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int parse_double(const char *s, double *v, const char **end)
+{
+	char *e;
+
+	errno = 0;
+	*v = strtod(s, &e);
+	if (e == s || errno || !isfinite(*v))
+		return -1;
+	*end = e;
+	return 0;
+}
+
+int conf_parse_size(const char *s, uint64_t *bytes)
+{
+	const char *e;
+	double v, mul = 1;
+
+	if (parse_double(s, &v, &e) < 0 || v < 0)
+		return -1;
+	switch (toupper((unsigned char)*e)) {
+	case '\0':
+		break;
+	case 'K':
+		mul = 1024.0;
+		e++;
+		break;
+	case 'M':
+		mul = 1024.0 * 1024;
+		e++;
+		break;
+	case 'G':
+		mul = 1024.0 * 1024 * 1024;
+		e++;
+		break;
+	default:
+		return -1;
+	}
+	if (*e == 'i' && mul > 1)
+		e++;
+	if (*e == 'B' || *e == 'b')
+		e++;
+	if (*e || v * mul > 1e18)
+		return -1;
+	*bytes = (uint64_t)llround(v * mul);
+	return 0;
+}
+
+int conf_parse_duration(const char *s, double *seconds)
+{
+	const char *e;
+	double v;
+
+	if (parse_double(s, &v, &e) < 0 || v < 0)
+		return -1;
+	if (!strcmp(e, "") || !strcmp(e, "s"))
+		*seconds = v;
+	else if (!strcmp(e, "ms"))
+		*seconds = v / 1000.0;
+	else if (!strcmp(e, "m") || !strcmp(e, "min"))
+		*seconds = v * 60.0;
+	else if (!strcmp(e, "h"))
+		*seconds = v * 3600.0;
+	else if (!strcmp(e, "d"))
+		*seconds = v * 86400.0;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_addr(const char *s, struct conf_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &a->v4) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a->v6) == 1) {
+		a->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+int conf_parse_cidr(const char *s, struct conf_cidr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash;
+	int max;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (parse_addr(buf, &out->addr) < 0)
+		return -1;
+	max = out->addr.family == AF_INET ? 32 : 128;
+	out->prefix = max;
+	if (slash) {
+		char *e;
+		long p;
+
+		errno = 0;
+		p = strtol(slash, &e, 10);
+		if (!*slash || *e || errno || p < 0 || p > max)
+			return -1;
+		out->prefix = (int)p;
+	}
+	/* Clear the host bits: 192.0.2.1/24 means 192.0.2.0/24. */
+	uint8_t *b = out->addr.family == AF_INET ? (uint8_t *)&out->addr.v4 :
+						  out->addr.v6.s6_addr;
+	for (int bit = out->prefix; bit < max; bit++)
+		b[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	return 0;
+}
+
+bool conf_cidr_match(const struct conf_cidr *c, const struct conf_addr *addr)
+{
+	const uint8_t *a, *n;
+	int full, rest;
+
+	if (c->addr.family != addr->family)
+		return false;
+	a = addr->family == AF_INET ? (const uint8_t *)&addr->v4 : addr->v6.s6_addr;
+	n = c->addr.family == AF_INET ? (const uint8_t *)&c->addr.v4 : c->addr.v6.s6_addr;
+	full = c->prefix / 8;
+	rest = c->prefix % 8;
+	if (memcmp(a, n, (size_t)full))
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff00u >> rest);
+
+		if ((a[full] & mask) != (n[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+const char *conf_addr_str(const struct conf_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 :
+							 (const void *)&a->v6, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static int parse_bool(const char *s, bool *v)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1", NULL };
+	static const char *const no[] = { "no", "off", "false", "0", NULL };
+
+	for (int i = 0; yes[i]; i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*v = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*v = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* chrony's defaults for ratelimit, and the ranges chrony accepts. */
+#define RL_DEFAULT_INTERVAL 3
+#define RL_DEFAULT_BURST 8
+#define RL_DEFAULT_LEAK 2
+
+int conf_parse_ratelimit(const char *s, struct conf_ratelimit *out, char *why, size_t whylen)
+{
+	struct conf_ratelimit rl = {
+		.enabled = true, .interval = RL_DEFAULT_INTERVAL,
+		.burst = RL_DEFAULT_BURST, .leak = RL_DEFAULT_LEAK,
+	};
+	char buf[LINE_MAX_LEN], *save = NULL, *tok;
+	bool b;
+
+	if (parse_bool(s, &b) == 0) {
+		if (!b)
+			rl.enabled = false;
+		*out = rl;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		static const struct {
+			const char *name;
+			int min, max;
+			size_t off;
+		} opts[] = {
+			{ "interval", -19, 12, offsetof(struct conf_ratelimit, interval) },
+			{ "burst", 1, 255, offsetof(struct conf_ratelimit, burst) },
+			{ "leak", 1, 4, offsetof(struct conf_ratelimit, leak) },
+		};
+		size_t i;
+
+		if (!strcmp(tok, "kod")) {
+			rl.kod = true;
+			continue;
+		}
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			if (!strcmp(tok, opts[i].name))
+				break;
+		}
+		if (i == sizeof(opts) / sizeof(opts[0])) {
+			snprintf(why, whylen, "unknown option '%s' (interval, burst, leak, kod)", tok);
+			return -1;
+		}
+		char *val = strtok_r(NULL, " \t", &save), *e;
+		long v;
+
+		if (!val) {
+			snprintf(why, whylen, "%s needs a value", opts[i].name);
+			return -1;
+		}
+		errno = 0;
+		v = strtol(val, &e, 10);
+		if (*e || errno || v < opts[i].min || v > opts[i].max) {
+			snprintf(why, whylen, "%s %s: expected an integer in %d..%d",
+				 opts[i].name, val, opts[i].min, opts[i].max);
+			return -1;
+		}
+		*(int *)((char *)&rl + opts[i].off) = (int)v;
+	}
+	*out = rl;
+	return 0;
+}
+
+/* --- the parse ----------------------------------------------------------- */
+
+struct parse_ctx {
+	const char *name;		/* file name for messages */
+	struct bridge_conf conf;	/* fresh: defaults, then the file */
+	struct conf_errors *errs;
+	int nerr;
+	int line;			/* current physical line */
+	int item_line[64];		/* where each table item was last set */
+	bool item_seen[64];
+	char section[CONF_NAME_MAX];	/* from our reader, for messages */
+	int section_line[8];		/* line of each known section header */
+	/* reader state */
+	const char *text;		/* string input, or */
+	FILE *fp;			/* file input */
+};
+
+static void add_error(struct parse_ctx *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_error(struct parse_ctx *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[256];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->errs && p->nerr < CONF_MAX_ERRORS) {
+		if (line > 0)
+			snprintf(p->errs->msg[p->nerr], sizeof(p->errs->msg[0]), "%s:%d: %s",
+				 p->name, line, msg);
+		else
+			snprintf(p->errs->msg[p->nerr], sizeof(p->errs->msg[0]), "%s: %s",
+				 p->name, msg);
+	}
+	p->nerr++;
+	if (p->errs)
+		p->errs->count = p->nerr;
+}
+
+static int section_index(const char *section)
+{
+	for (int i = 0; conf_sections[i]; i++) {
+		if (!strcmp(conf_sections[i], section))
+			return i;
+	}
+	return -1;
+}
+
+/* Edit distance, for "did you mean". */
+static int distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b);
+	int row[CONF_NAME_MAX + 1];
+
+	if (la > CONF_NAME_MAX || lb > CONF_NAME_MAX)
+		return INT_MAX;
+	for (int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (int i = 1; i <= la; i++) {
+		int prev = row[0];
+
+		row[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int cur = row[j];
+			int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			int best = prev + cost;
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+static const struct conf_item *closest_key(const char *section, const char *key)
+{
+	const struct conf_item *best = NULL;
+	int best_d = INT_MAX;
+
+	for (size_t i = 0; i < conf_table_len; i++) {
+		int d = distance(key, conf_table[i].key);
+
+		/* Prefer the same section on a tie. */
+		if (d < best_d || (d == best_d && best && strcmp(best->section, section) &&
+				   !strcmp(conf_table[i].section, section))) {
+			best_d = d;
+			best = &conf_table[i];
+		}
+	}
+	/* Close means at most a third of the name changed (and at least 1). */
+	if (best && best_d <= 1 + (int)strlen(key) / 3)
+		return best;
+	return NULL;
+}
+
+static int enum_value(const struct conf_enum *ch, const char *s, int *v)
+{
+	for (int i = 0; ch[i].name; i++) {
+		if (!strcasecmp(ch[i].name, s)) {
+			*v = ch[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void enum_list(const struct conf_enum *ch, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; ch[i].name && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", ch[i].name);
+}
+
+static void range_text(const struct conf_item *it, char *buf, size_t len)
+{
+	if (it->type == CT_INT)
+		snprintf(buf, len, "%.0f..%.0f", it->min, it->max);
+	else
+		snprintf(buf, len, "%g..%g", it->min, it->max);
+}
+
+/*
+ * Parse value into the field of item it in c.  For a repeatable key the
+ * value is appended.  @return 0, or -1 with why filled.
+ */
+static int set_value(struct bridge_conf *c, const struct conf_item *it, const char *value,
+		     char *why, size_t whylen)
+{
+	char *field = (char *)c + it->off;
+	char rng[64];
+
+	switch (it->type) {
+	case CT_BOOL:
+		if (parse_bool(value, (bool *)field) < 0) {
+			snprintf(why, whylen, "'%s' is not yes or no", value);
+			return -1;
+		}
+		return 0;
+	case CT_INT: {
+		char *e;
+		long v;
+
+		errno = 0;
+		v = strtol(value, &e, 10);
+		if (!*value || *e || errno) {
+			snprintf(why, whylen, "'%s' is not an integer", value);
+			return -1;
+		}
+		if (v < it->min || v > it->max) {
+			range_text(it, rng, sizeof(rng));
+			snprintf(why, whylen, "%ld is out of range %s", v, rng);
+			return -1;
+		}
+		*(int *)field = (int)v;
+		return 0;
+	}
+	case CT_DOUBLE: {
+		const char *e;
+		double v;
+
+		if (parse_double(value, &v, &e) < 0 || *e) {
+			snprintf(why, whylen, "'%s' is not a number", value);
+			return -1;
+		}
+		if (v < it->min || v > it->max) {
+			range_text(it, rng, sizeof(rng));
+			snprintf(why, whylen, "%s is out of range %s", value, rng);
+			return -1;
+		}
+		*(double *)field = v;
+		return 0;
+	}
+	case CT_SIZE: {
+		uint64_t v;
+
+		if (conf_parse_size(value, &v) < 0) {
+			snprintf(why, whylen, "'%s' is not a size (bytes, or with K, M, G)", value);
+			return -1;
+		}
+		if ((double)v < it->min || (double)v > it->max) {
+			snprintf(why, whylen, "%s is out of range %.0fK..%.0fG", value,
+				 it->min / 1024, it->max / (1024.0 * 1024 * 1024));
+			return -1;
+		}
+		*(uint64_t *)field = v;
+		return 0;
+	}
+	case CT_DURATION: {
+		double v;
+
+		if (conf_parse_duration(value, &v) < 0) {
+			snprintf(why, whylen, "'%s' is not a duration (s, or with ms, s, m, h, d)",
+				 value);
+			return -1;
+		}
+		if (v < it->min || v > it->max) {
+			range_text(it, rng, sizeof(rng));
+			snprintf(why, whylen, "%s is out of range %s s", value, rng);
+			return -1;
+		}
+		*(double *)field = v;
+		return 0;
+	}
+	case CT_STRING:
+	case CT_PATH:
+	case CT_IFNAME:
+		if (strlen(value) >= it->size) {
+			snprintf(why, whylen, "too long (at most %zu characters)", it->size - 1);
+			return -1;
+		}
+		if (it->type == CT_PATH && *value && *value != '/') {
+			snprintf(why, whylen, "'%s' is not an absolute path", value);
+			return -1;
+		}
+		if (it->type == CT_IFNAME && (!*value || strpbrk(value, "/ \t:"))) {
+			snprintf(why, whylen, "'%s' is not an interface name", value);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	case CT_ENUM:
+		if (enum_value(it->choices, value, (int *)field) < 0) {
+			char list[128];
+
+			enum_list(it->choices, list, sizeof(list));
+			snprintf(why, whylen, "'%s' is not one of %s", value, list);
+			return -1;
+		}
+		return 0;
+	case CT_RATELIMIT:
+		return conf_parse_ratelimit(value, (struct conf_ratelimit *)field, why, whylen);
+	case CT_ADDR:
+	case CT_CIDR: {
+		int *count = (int *)((char *)c + it->count_off);
+		char buf[LINE_MAX_LEN], *save = NULL, *tok;
+		int n = 0;
+
+		snprintf(buf, sizeof(buf), "%s", value);
+		for (tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+			n++;
+			if (it->type == CT_ADDR && n > 1) {
+				snprintf(why, whylen, "one address per line");
+				return -1;
+			}
+			if (*count + 1 + (it->type == CT_CIDR && !strcmp(tok, "all")) > it->max_count) {
+				snprintf(why, whylen, "too many entries (at most %d)", it->max_count);
+				return -1;
+			}
+			if (it->type == CT_ADDR) {
+				struct conf_addr *a = (struct conf_addr *)(field + it->size * (size_t)*count);
+
+				if (parse_addr(tok, a) < 0) {
+					snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 address", tok);
+					return -1;
+				}
+			} else if (!strcmp(tok, "all")) {
+				struct conf_cidr *cd = (struct conf_cidr *)(field + it->size * (size_t)*count);
+
+				conf_parse_cidr("0.0.0.0/0", &cd[0]);
+				conf_parse_cidr("::/0", &cd[1]);
+				(*count)++;
+			} else {
+				struct conf_cidr *cd = (struct conf_cidr *)(field + it->size * (size_t)*count);
+
+				if (conf_parse_cidr(tok, cd) < 0) {
+					snprintf(why, whylen, "'%s' is not an address or prefix (a.b.c.d/n, x::/n or all)",
+						 tok);
+					return -1;
+				}
+			}
+			(*count)++;
+		}
+		if (!n) {
+			snprintf(why, whylen, "empty value");
+			return -1;
+		}
+		return 0;
+	}
+	}
+	snprintf(why, whylen, "bug: unknown type");
+	return -1;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_ctx *p = user;
+	const struct conf_item *it;
+	char why[200];
+
+	if (!*section) {
+		add_error(p, p->line, "%s: key outside a section ([ptp], [clock], [ntp], [control], [log])",
+			  key);
+		return 1;
+	}
+	if (section_index(section) < 0)
+		return 1;	/* reported once, at its header, by the reader */
+	it = conf_find(section, key);
+	if (!it) {
+		if (!strcmp(section, "ptp") && passthrough_check) {
+			char pwhy[200] = "";
+
+			if (passthrough_check(key, value, pwhy, sizeof(pwhy)) == 0) {
+				if (p->conf.ptp.n_pass == CONF_MAX_PASSTHROUGH) {
+					add_error(p, p->line, "ptp.%s: too many linuxptp options", key);
+				} else if (strlen(key) >= CONF_NAME_MAX || strlen(value) >= CONF_PATH_MAX) {
+					add_error(p, p->line, "ptp.%s: too long", key);
+				} else {
+					struct conf_passthrough *ps = &p->conf.ptp.pass[p->conf.ptp.n_pass++];
+
+					strcpy(ps->key, key);
+					strcpy(ps->value, value);
+					ps->line = p->line;
+				}
+				return 1;
+			}
+			if (pwhy[0]) {
+				/* linuxptp knows the key but not the value. */
+				add_error(p, p->line, "ptp.%s: %s", key, pwhy);
+				return 1;
+			}
+		}
+		const struct conf_item *near = closest_key(section, key);
+
+		if (near)
+			add_error(p, p->line, "%s.%s: unknown key (did you mean %s.%s?)", section, key,
+				  near->section, near->key);
+		else
+			add_error(p, p->line, "%s.%s: unknown key", section, key);
+		return 1;
+	}
+	size_t idx = (size_t)(it - conf_table);
+
+	if (p->item_seen[idx] && !(it->flags & CONF_REPEAT)) {
+		add_error(p, p->line, "%s.%s: repeated (first set on line %d)", section, key,
+			  p->item_line[idx]);
+		return 1;
+	}
+	if (set_value(&p->conf, it, value, why, sizeof(why)) < 0) {
+		add_error(p, p->line, "%s.%s: %s", section, key, why);
+		return 1;
+	}
+	p->item_seen[idx] = true;
+	p->item_line[idx] = p->line;
+	return 1;
+}
+
+/*
+ * One physical line per call (see the top of the file).  Returns the line
+ * cleaned for inih, or NULL at the end.
+ */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *p = stream;
+	char line[4096];
+	size_t len = 0;
+	bool too_long = false;
+
+	if (p->fp) {
+		int ch;
+
+		if (feof(p->fp))
+			return NULL;
+		while ((ch = fgetc(p->fp)) != EOF && ch != '\n') {
+			if (len < sizeof(line) - 1)
+				line[len++] = (char)ch;
+			else
+				too_long = true;
+		}
+		if (ch == EOF && len == 0)
+			return NULL;
+	} else {
+		if (!*p->text)
+			return NULL;
+		while (*p->text && *p->text != '\n') {
+			if (len < sizeof(line) - 1)
+				line[len++] = *p->text;
+			else
+				too_long = true;
+			p->text++;
+		}
+		if (*p->text == '\n')
+			p->text++;
+	}
+	line[len] = '\0';
+	p->line++;
+
+	/* NUL bytes end the line early: the rest is not ours to guess. */
+	char *s = line;
+
+	if (len && line[len - 1] == '\r')
+		line[--len] = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	/* " # comment" after a value: inih only knows ';' inline. */
+	for (char *h = s; (h = strchr(h, '#')); h++) {
+		if (h > s && isspace((unsigned char)h[-1])) {
+			*h = '\0';
+			break;
+		}
+	}
+	if (too_long || strlen(s) >= (size_t)num - 1 || strlen(s) >= LINE_MAX_LEN - 1) {
+		add_error(p, p->line, "line too long (at most %d characters)", LINE_MAX_LEN - 2);
+		s[0] = '\0';
+	}
+	if (*s == '[') {
+		char *end = strchr(s, ']');
+
+		if (end) {
+			char name[CONF_NAME_MAX];
+			size_t n = (size_t)(end - s - 1);
+
+			if (n >= sizeof(name))
+				n = sizeof(name) - 1;
+			memcpy(name, s + 1, n);
+			name[n] = '\0';
+			char *t = trim(name);
+			int si = section_index(t);
+
+			snprintf(p->section, sizeof(p->section), "%s", t);
+			if (si < 0)
+				add_error(p, p->line, "[%s]: unknown section (expected ptp, clock, ntp, control or log)",
+					  t);
+			else if (!p->section_line[si])
+				p->section_line[si] = p->line;
+		}
+	}
+	snprintf(str, (size_t)num, "%s\n", s);
+	return str;
+}
+
+void conf_defaults(struct bridge_conf *c)
+{
+	char why[200];
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < conf_table_len; i++) {
+		const struct conf_item *it = &conf_table[i];
+
+		if (it->def && set_value(c, it, it->def, why, sizeof(why)) < 0) {
+			/* A bad default is our bug: the unit tests catch it. */
+			fprintf(stderr, "bug: default of %s.%s: %s\n", it->section, it->key, why);
+			abort();
+		}
+	}
+}
+
+static void check_whole(struct parse_ctx *p)
+{
+	for (size_t i = 0; i < conf_table_len; i++) {
+		const struct conf_item *it = &conf_table[i];
+
+		if ((it->flags & CONF_REQUIRED) && !p->item_seen[i]) {
+			int si = section_index(it->section);
+
+			if (p->section_line[si])
+				add_error(p, p->section_line[si], "%s.%s: required key missing",
+					  it->section, it->key);
+			else
+				add_error(p, p->line > 0 ? p->line : 1,
+					  "%s.%s: required key missing (no [%s] section)",
+					  it->section, it->key, it->section);
+		}
+	}
+	const struct conf_item *ni = conf_find("ntp", "interface");
+	size_t ni_idx = (size_t)(ni - conf_table);
+
+	if (p->conf.ptp.interface[0] && !strcmp(p->conf.ptp.interface, p->conf.ntp.interface) &&
+	    !p->conf.ntp.share_ptp_interface)
+		add_error(p, p->item_line[ni_idx],
+			  "ntp.interface: %s is also ptp.interface (one NIC for both roles: set ntp.share_ptp_interface = yes)",
+			  p->conf.ntp.interface);
+}
+
+static int run_parse(struct parse_ctx *p, struct bridge_conf *out)
+{
+	int rc;
+
+	conf_defaults(&p->conf);
+	if (p->errs)
+		p->errs->count = 0;
+	rc = ini_parse_stream(reader, p, handler, p);
+	if (rc > 0)
+		add_error(p, rc, "syntax error (expected [section] or key = value)");
+	else if (rc < 0)
+		add_error(p, 0, "cannot parse (out of memory)");
+	check_whole(p);
+	if (p->nerr)
+		return -1;
+	snprintf(p->conf.file, sizeof(p->conf.file), "%s", p->name);
+	*out = p->conf;
+	return 0;
+}
+
+int conf_load(const char *path, struct bridge_conf *out, struct conf_errors *errs)
+{
+	struct parse_ctx *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return -1;
+	p->name = path;
+	p->errs = errs;
+	p->fp = fopen(path, "r");
+	if (!p->fp) {
+		add_error(p, 0, "cannot open: %s", strerror(errno));
+		free(p);
+		return -1;
+	}
+	rc = run_parse(p, out);
+	fclose(p->fp);
+	free(p);
+	return rc;
+}
+
+int conf_load_string(const char *name, const char *text, struct bridge_conf *out,
+		     struct conf_errors *errs)
+{
+	struct parse_ctx *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return -1;
+	p->name = name;
+	p->errs = errs;
+	p->text = text;
+	rc = run_parse(p, out);
+	free(p);
+	return rc;
+}
+
+/* --- output -------------------------------------------------------------- */
+
+static void format_size(uint64_t v, char *buf, size_t len)
+{
+	static const char suffix[] = "GMK";
+	for (int i = 0; i < 3; i++) {
+		uint64_t unit = 1ULL << (10 * (3 - i));
+
+		if (v >= unit && v % unit == 0) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(v / unit), suffix[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static void format_duration(double v, char *buf, size_t len)
+{
+	if (v >= 3600 && fmod(v, 3600) == 0)
+		snprintf(buf, len, "%gh", v / 3600);
+	else if (v >= 60 && fmod(v, 60) == 0)
+		snprintf(buf, len, "%gm", v / 60);
+	else
+		snprintf(buf, len, "%gs", v);
+}
+
+static const char *enum_name(const struct conf_enum *ch, int v)
+{
+	for (int i = 0; ch[i].name; i++) {
+		if (ch[i].value == v)
+			return ch[i].name;
+	}
+	return "?";
+}
+
+/* The values of one item, one per line (several for repeated keys). */
+static int format_item(const struct bridge_conf *c, const struct conf_item *it,
+		       char *buf, size_t len)
+{
+	const char *field = (const char *)c + it->off;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	switch (it->type) {
+	case CT_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
+		break;
+	case CT_INT:
+		snprintf(buf, len, "%d", *(const int *)field);
+		break;
+	case CT_DOUBLE:
+		snprintf(buf, len, "%g", *(const double *)field);
+		break;
+	case CT_SIZE:
+		format_size(*(const uint64_t *)field, buf, len);
+		break;
+	case CT_DURATION:
+		format_duration(*(const double *)field, buf, len);
+		break;
+	case CT_STRING:
+	case CT_PATH:
+	case CT_IFNAME:
+		snprintf(buf, len, "%s", field);
+		break;
+	case CT_ENUM:
+		snprintf(buf, len, "%s", enum_name(it->choices, *(const int *)field));
+		break;
+	case CT_RATELIMIT: {
+		const struct conf_ratelimit *rl = (const struct conf_ratelimit *)field;
+
+		if (!rl->enabled)
+			snprintf(buf, len, "off");
+		else
+			snprintf(buf, len, "interval %d burst %d leak %d%s", rl->interval,
+				 rl->burst, rl->leak, rl->kod ? " kod" : "");
+		break;
+	}
+	case CT_ADDR:
+	case CT_CIDR: {
+		int count = *(const int *)((const char *)c + it->count_off);
+
+		for (int i = 0; i < count && n < len; i++) {
+			char a[INET6_ADDRSTRLEN];
+
+			if (it->type == CT_ADDR) {
+				const struct conf_addr *ad =
+					(const struct conf_addr *)(field + it->size * (size_t)i);
+
+				n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "\n" : "",
+						      conf_addr_str(ad, a, sizeof(a)));
+			} else {
+				const struct conf_cidr *cd =
+					(const struct conf_cidr *)(field + it->size * (size_t)i);
+
+				n += (size_t)snprintf(buf + n, len - n, "%s%s/%d", i ? "\n" : "",
+						      conf_addr_str(&cd->addr, a, sizeof(a)), cd->prefix);
+			}
+		}
+		return count;
+	}
+	}
+	return 1;
+}
+
+int conf_get(const struct bridge_conf *c, const char *section, const char *key,
+	     char *buf, size_t len)
+{
+	const struct conf_item *it = conf_find(section, key);
+
+	if (!it) {
+		if (!strcmp(section, "ptp")) {
+			for (int i = 0; i < c->ptp.n_pass; i++) {
+				if (!strcmp(c->ptp.pass[i].key, key)) {
+					snprintf(buf, len, "%s", c->ptp.pass[i].value);
+					return 0;
+				}
+			}
+		}
+		return -1;
+	}
+	format_item(c, it, buf, len);
+	return 0;
+}
+
+void conf_show(const struct bridge_conf *c, FILE *fp, bool with_docs)
+{
+	char buf[CONF_MAX_ACL * (INET6_ADDRSTRLEN + 8)];
+
+	for (int s = 0; conf_sections[s]; s++) {
+		fprintf(fp, "%s[%s]\n", s ? "\n" : "", conf_sections[s]);
+		for (size_t i = 0; i < conf_table_len; i++) {
+			const struct conf_item *it = &conf_table[i];
+
+			if (strcmp(it->section, conf_sections[s]))
+				continue;
+			if (with_docs)
+				fprintf(fp, "# %s\n", it->doc);
+			int count = format_item(c, it, buf, sizeof(buf));
+
+			if (!count) {
+				fprintf(fp, "%s%s =\n", (it->flags & CONF_REPEAT) ? "# " : "", it->key);
+				continue;
+			}
+			for (char *line = buf, *nl; line; line = nl) {
+				nl = strchr(line, '\n');
+				if (nl)
+					*nl++ = '\0';
+				fprintf(fp, "%s = %s\n", it->key, line);
+			}
+		}
+		if (!strcmp(conf_sections[s], "ptp")) {
+			for (int i = 0; i < c->ptp.n_pass; i++)
+				fprintf(fp, "%s%s = %s\n", with_docs ? "# passed to linuxptp\n" : "",
+					c->ptp.pass[i].key, c->ptp.pass[i].value);
+		}
+	}
+}
+
+/* --- editing a file ------------------------------------------------------ */
+
+static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t ncap = (*cap + n + 1) * 2;
+		char *nb = realloc(*buf, ncap);
+
+		if (!nb)
+			return -1;
+		*buf = nb;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* Section name of a header line, or NULL. */
+static bool header_name(const char *line, size_t n, char *name, size_t len)
+{
+	while (n && isspace((unsigned char)*line)) {
+		line++;
+		n--;
+	}
+	if (!n || *line != '[')
+		return false;
+	const char *end = memchr(line, ']', n);
+
+	if (!end)
+		return false;
+	snprintf(name, len, "%.*s", (int)(end - line - 1), line + 1);
+	char *t = trim(name);
+
+	memmove(name, t, strlen(t) + 1);
+	return true;
+}
+
+static bool key_line(const char *line, size_t n, const char *key)
+{
+	size_t kl = strlen(key);
+
+	while (n && isspace((unsigned char)*line)) {
+		line++;
+		n--;
+	}
+	if (n < kl || strncmp(line, key, kl))
+		return false;
+	line += kl;
+	n -= kl;
+	while (n && (*line == ' ' || *line == '\t')) {
+		line++;
+		n--;
+	}
+	return n && (*line == '=' || *line == ':');
+}
+
+int conf_set_in_file(const char *path, const char *section, const char *key,
+		     const char *value, struct conf_errors *errs)
+{
+	struct parse_ctx *p = calloc(1, sizeof(*p));
+	char *old = NULL, *out = NULL, cur[CONF_NAME_MAX] = "";
+	size_t olen = 0, ocap = 0, len = 0, cap = 0;
+	bool done = false, in_target = false;
+	const char *s, *e;
+	struct bridge_conf tmp;
+	FILE *fp;
+	int rc = -1;
+	char line[LINE_MAX_LEN];
+
+	if (!p)
+		return -1;
+	p->name = path;
+	p->errs = errs;
+	if (errs)
+		errs->count = 0;
+	if (strchr(value, '\n') || strchr(key, '=') || strchr(key, '[')) {
+		add_error(p, 0, "%s.%s: value must be one line", section, key);
+		goto out;
+	}
+	if (section_index(section) < 0) {
+		add_error(p, 0, "[%s]: unknown section", section);
+		goto out;
+	}
+	fp = fopen(path, "r");
+	if (!fp) {
+		add_error(p, 0, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	char chunk[4096];
+	size_t got;
+
+	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (append(&old, &olen, &ocap, chunk, got) < 0)
+			break;
+	}
+	fclose(fp);
+	if (!old && append(&old, &olen, &ocap, "", 0) < 0)
+		goto out;
+
+	snprintf(line, sizeof(line), "%s = %s\n", key, value);
+	/* Replace the first line of the key in its section, drop its other
+	   lines; or add it at the end of the section, or a new section. */
+	for (s = old; *s; s = e) {
+		e = strchr(s, '\n');
+		e = e ? e + 1 : s + strlen(s);
+		size_t n = (size_t)(e - s);
+		char name[CONF_NAME_MAX];
+
+		if (header_name(s, n, name, sizeof(name))) {
+			if (in_target && !done) {
+				append(&out, &len, &cap, line, strlen(line));
+				done = true;
+			}
+			snprintf(cur, sizeof(cur), "%s", name);
+			in_target = !strcmp(cur, section);
+		} else if (in_target && key_line(s, n, key)) {
+			if (!done)
+				append(&out, &len, &cap, line, strlen(line));
+			done = true;
+			continue;
+		}
+		append(&out, &len, &cap, s, n);
+		if (n && s[n - 1] != '\n')
+			append(&out, &len, &cap, "\n", 1);
+	}
+	if (!done) {
+		if (!in_target) {
+			char hdr[CONF_NAME_MAX + 8];
+
+			snprintf(hdr, sizeof(hdr), "%s[%s]\n", len ? "\n" : "", section);
+			append(&out, &len, &cap, hdr, strlen(hdr));
+		}
+		append(&out, &len, &cap, line, strlen(line));
+	}
+	if (!out)
+		goto out;
+
+	/* The whole new file must be valid before it replaces the old one. */
+	if (conf_load_string(path, out, &tmp, errs) < 0)
+		goto out;
+	char tmpname[CONF_PATH_MAX + 16];
+	struct stat st;
+	int fd;
+
+	snprintf(tmpname, sizeof(tmpname), "%s.new", path);
+	fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		add_error(p, 0, "cannot write %s: %s", tmpname, strerror(errno));
+		goto out;
+	}
+	if (stat(path, &st) == 0)
+		(void)!fchmod(fd, st.st_mode & 07777);
+	if (write(fd, out, len) != (ssize_t)len || fsync(fd) < 0) {
+		add_error(p, 0, "cannot write %s: %s", tmpname, strerror(errno));
+		close(fd);
+		unlink(tmpname);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmpname, path) < 0) {
+		add_error(p, 0, "cannot replace: %s", strerror(errno));
+		unlink(tmpname);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(old);
+	free(out);
+	free(p);
+	return rc;
+}
+
+/* --- bridge.conf(5) ------------------------------------------------------ */
+
+static const char *type_name(const struct conf_item *it)
+{
+	switch (it->type) {
+	case CT_BOOL: return "yes|no";
+	case CT_INT: return "integer";
+	case CT_DOUBLE: return "number";
+	case CT_SIZE: return "size";
+	case CT_DURATION: return "duration";
+	case CT_STRING: return "string";
+	case CT_PATH: return "path";
+	case CT_IFNAME: return "interface";
+	case CT_ENUM: return "choice";
+	case CT_ADDR: return "address";
+	case CT_CIDR: return "prefix list";
+	case CT_RATELIMIT: return "ratelimit";
+	}
+	return "?";
+}
+
+static void man_escape(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", fp);
+		else if (*s == '-')
+			fputs("\\-", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+void conf_write_man(FILE *fp)
+{
+	fputs(".TH BRIDGE.CONF 5 \"\" \"ptpbridge\" \"File Formats\"\n"
+	      ".SH NAME\nbridge.conf \\- configuration of the ptpbridge PTP-to-NTP bridge\n"
+	      ".SH DESCRIPTION\nOne INI file, by default\n.IR /etc/ptpbridge/bridge.conf ,\n"
+	      "with the sections\n.BR [ptp] ,\n.BR [clock] ,\n.BR [ntp] ,\n.BR [control] ,\n"
+	      "and\n.BR [log] .\nLines are\n.IR \"key = value\" ;\n"
+	      "comments start with # or ; at the start of a line, or after a blank.\n"
+	      "Sizes take K, M or G (powers of 1024); durations take ms, s, m, h or d.\n"
+	      "A key marked repeatable may appear several times; its values add up.\n"
+	      "Errors are reported as\n.IR FILE:LINE:\\ section.key:\\ reason ,\n"
+	      "and a file with any error is not applied at all.\n"
+	      ".PP\nKeys of\n.B [ptp]\nnot listed here are passed to the embedded linuxptp engine\n"
+	      "when linuxptp's own table accepts them (see\n.BR ptp4l (8)).\n", fp);
+	for (int s = 0; conf_sections[s]; s++) {
+		fprintf(fp, ".SH [%s]\n", conf_sections[s]);
+		for (size_t i = 0; i < conf_table_len; i++) {
+			const struct conf_item *it = &conf_table[i];
+
+			if (strcmp(it->section, conf_sections[s]))
+				continue;
+			fprintf(fp, ".TP\n.B %s\n", it->key);
+			fprintf(fp, ".RI \"(%s%s%s\"", type_name(it),
+				(it->flags & CONF_REPEAT) ? ", repeatable" : "",
+				(it->flags & CONF_REQUIRED) ? ", required" : "");
+			if (it->type == CT_ENUM) {
+				char list[128];
+
+				enum_list(it->choices, list, sizeof(list));
+				fprintf(fp, " \": \" \"%s\"", list);
+			}
+			if (it->type == CT_INT || it->type == CT_DOUBLE || it->type == CT_DURATION) {
+				char rng[64];
+
+				range_text(it, rng, sizeof(rng));
+				fprintf(fp, " \", range %s\"", rng);
+			}
+			if (it->def && *it->def)
+				fprintf(fp, " \", default \" \"%s\"", it->def);
+			fputs(" )\n", fp);
+			man_escape(fp, it->doc);
+			fputs(".\n", fp);
+		}
+	}
+	fputs(".SH EXAMPLE\n.nf\n[ptp]\ninterface = eth0\n\n[ntp]\ninterface = eth1\n"
+	      "allow = 192.0.2.0/24\nratelimit = interval 3 burst 8 leak 2 kod\n"
+	      "clientloglimit = 16M\n.fi\n"
+	      ".SH SEE ALSO\n.BR bridged (8),\n.BR bridgectl (8),\n.BR ptp4l (8),\n.BR chrony.conf (5)\n",
+	      fp);
+}

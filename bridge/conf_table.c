@@ -1,0 +1,147 @@
+/*
+ * Every key of bridge.conf, one row each: section, name, type, default,
+ * range, flags and a one-line doc.  Names follow chrony and ptp4l where
+ * they exist.  The parser, `bridgectl config check|show|get|set` and
+ * bridge.conf(5) are generated from this table; nothing else lists keys.
+ */
+#include <float.h>
+#include <limits.h>
+#include <syslog.h>
+
+#include "bridge/conf_table.h"
+#include "pb_autoconf.h"
+
+#ifndef PB_NTP_MAX_WORKERS
+#define PB_NTP_MAX_WORKERS 1
+#endif
+#ifndef PB_DEFAULT_TRANSPORT
+#define PB_DEFAULT_TRANSPORT "UDPv4"
+#endif
+#ifndef PB_DEFAULT_SOCKET
+#define PB_DEFAULT_SOCKET "/run/ptpbridge/bridged.sock"
+#endif
+
+#define SCALAR(sec, name, t, d, lo, hi, fl, ch, f, doc_) \
+	{ .section = sec, .key = name, .type = t, .def = d, .min = lo, .max = hi, \
+	  .flags = fl, .choices = ch, .off = offsetof(struct bridge_conf, f), \
+	  .size = sizeof(((struct bridge_conf *)0)->f), .doc = doc_ }
+
+#define LIST(sec, name, t, f, cnt, doc_) \
+	{ .section = sec, .key = name, .type = t, .flags = CONF_REPEAT, \
+	  .off = offsetof(struct bridge_conf, f), \
+	  .size = sizeof(((struct bridge_conf *)0)->f[0]), \
+	  .count_off = offsetof(struct bridge_conf, cnt), \
+	  .max_count = (int)(sizeof(((struct bridge_conf *)0)->f) / \
+			     sizeof(((struct bridge_conf *)0)->f[0])), \
+	  .doc = doc_ }
+
+static const struct conf_enum yes_no_auto[] = {
+	{ "auto", CONF_HWTS_AUTO }, { "yes", CONF_HWTS_YES }, { "no", CONF_HWTS_NO },
+	{ NULL, 0 },
+};
+static const struct conf_enum transports[] = {
+	{ "UDPv4", CONF_TRANSPORT_UDPV4 }, { "UDPv6", CONF_TRANSPORT_UDPV6 },
+	{ "L2", CONF_TRANSPORT_L2 }, { NULL, 0 },
+};
+static const struct conf_enum delays[] = {
+	{ "E2E", CONF_DELAY_E2E }, { "P2P", CONF_DELAY_P2P }, { "Auto", CONF_DELAY_AUTO },
+	{ NULL, 0 },
+};
+static const struct conf_enum tstamps[] = {
+	{ "hardware", CONF_TS_HARDWARE }, { "software", CONF_TS_SOFTWARE }, { NULL, 0 },
+};
+static const struct conf_enum servos[] = {
+	{ "pi", CONF_SERVO_PI }, { "linreg", CONF_SERVO_LINREG }, { NULL, 0 },
+};
+static const struct conf_enum levels[] = {
+	{ "error", LOG_ERR }, { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
+	{ "info", LOG_INFO }, { "debug", LOG_DEBUG }, { NULL, 0 },
+};
+static const struct conf_enum targets[] = {
+	{ "auto", CONF_LOG_AUTO }, { "stderr", CONF_LOG_STDERR },
+	{ "syslog", CONF_LOG_SYSLOG }, { NULL, 0 },
+};
+
+const char *const conf_sections[] = { "ptp", "clock", "ntp", "control", "log", NULL };
+
+const struct conf_item conf_table[] = {
+	/* [ptp]: the PTP port (NIC A), a slave-only ordinary clock. */
+	SCALAR("ptp", "interface", CT_IFNAME, NULL, 0, 0, CONF_REQUIRED, NULL, ptp.interface,
+	       "NIC A: the interface facing the grandmaster"),
+	SCALAR("ptp", "domainNumber", CT_INT, "0", 0, 127, 0, NULL, ptp.domain_number,
+	       "PTP domain (as ptp4l)"),
+	SCALAR("ptp", "network_transport", CT_ENUM, PB_DEFAULT_TRANSPORT, 0, 0, 0, transports,
+	       ptp.network_transport, "PTP transport: UDPv4, UDPv6 or L2"),
+	SCALAR("ptp", "delay_mechanism", CT_ENUM, "E2E", 0, 0, 0, delays, ptp.delay_mechanism,
+	       "path delay measurement: E2E, P2P or Auto"),
+	SCALAR("ptp", "time_stamping", CT_ENUM, "hardware", 0, 0, 0, tstamps, ptp.time_stamping,
+	       "hardware (default) or software timestamps on NIC A"),
+	SCALAR("ptp", "traceable_class", CT_INT, "7", 0, 255, 0, NULL, ptp.traceable_class,
+	       "a grandmaster with clockClass <= this is traceable: NTP stratum 1"),
+	SCALAR("ptp", "untraceable_stratum", CT_INT, "2", 1, 15, 0, NULL, ptp.untraceable_stratum,
+	       "NTP stratum served when the grandmaster is not traceable"),
+
+	/* [clock]: PHC A -> system clock, UTC, holdover. */
+	SCALAR("clock", "servo", CT_ENUM, "pi", 0, 0, 0, servos, clock.servo,
+	       "servo steering the system clock: pi or linreg"),
+	SCALAR("clock", "step_threshold", CT_DURATION, "0.1", 0, 1e9, 0, NULL, clock.step_threshold,
+	       "step the system clock when off by more than this (0: never)"),
+	SCALAR("clock", "step_limit", CT_INT, "3", -1, INT_MAX, 0, NULL, clock.step_limit,
+	       "steps allowed only in the first N updates (-1: always), like makestep"),
+	SCALAR("clock", "utc_offset", CT_INT, "37", 0, 1000, 0, NULL, clock.utc_offset,
+	       "TAI-UTC (s) when neither the grandmaster nor the leap file gives it"),
+	SCALAR("clock", "leapfile", CT_PATH, "/usr/share/zoneinfo/leap-seconds.list", 0, 0, 0, NULL,
+	       clock.leapfile, "leap-seconds.list, the fallback source of TAI-UTC"),
+	SCALAR("clock", "holdover_drift", CT_DOUBLE, "1.0", 0, 1000, 0, NULL, clock.holdover_drift,
+	       "ppm: root dispersion grows by this x holdover age"),
+	SCALAR("clock", "holdover_max", CT_DURATION, "1h", 0, 1e9, 0, NULL, clock.holdover_max,
+	       "after this long in holdover the server says unsynchronised (leap 3)"),
+	SCALAR("clock", "pps_device", CT_PATH, "", 0, 0, 0, NULL, clock.pps_device,
+	       "optional PPS input (/dev/ppsN) checking PHC A; empty: off"),
+
+	/* [ntp]: the NTP server (NIC B). */
+	SCALAR("ntp", "interface", CT_IFNAME, NULL, 0, 0, CONF_REQUIRED, NULL, ntp.interface,
+	       "NIC B: the interface NTP clients reach"),
+	SCALAR("ntp", "share_ptp_interface", CT_BOOL, "no", 0, 0, 0, NULL, ntp.share_ptp_interface,
+	       "allow ntp.interface to be the same NIC as ptp.interface"),
+	LIST("ntp", "bindaddress", CT_ADDR, ntp.bindaddress, ntp.n_bindaddress,
+	     "address to serve on (repeatable; default: any address of the interface)"),
+	SCALAR("ntp", "port", CT_INT, "123", 1, 65535, 0, NULL, ntp.port,
+	       "UDP port"),
+	LIST("ntp", "allow", CT_CIDR, ntp.allow, ntp.n_allow,
+	     "clients allowed (CIDR list or all; repeatable); none: nothing is served"),
+	LIST("ntp", "deny", CT_CIDR, ntp.deny, ntp.n_deny,
+	     "clients denied (CIDR list or all; repeatable); the longest prefix wins"),
+	SCALAR("ntp", "ratelimit", CT_RATELIMIT, "off", 0, 0, 0, NULL, ntp.ratelimit,
+	       "off, or chrony's options: interval I burst B leak L [kod]"),
+	SCALAR("ntp", "clientloglimit", CT_SIZE, "8M", 4096, 4.0 * 1024 * 1024 * 1024, 0, NULL,
+	       ntp.clientloglimit, "memory for the per-client log (K/M/G)"),
+	SCALAR("ntp", "hwtimestamp", CT_ENUM, "auto", 0, 0, 0, yes_no_auto, ntp.hwtimestamp,
+	       "hardware RX/TX timestamps on NIC B: auto, yes or no"),
+	SCALAR("ntp", "local_stratum", CT_INT, "0", 0, 15, 0, NULL, ntp.local_stratum,
+	       "serve the system clock at this stratum without PTP (0: off), like local"),
+	SCALAR("ntp", "serve_unsynced", CT_BOOL, "no", 0, 0, 0, NULL, ntp.serve_unsynced,
+	       "answer (with leap 3) while unsynchronised instead of staying silent"),
+	SCALAR("ntp", "workers", CT_INT, "1", 1, PB_NTP_MAX_WORKERS, 0, NULL, ntp.workers,
+	       "NTP worker threads (SO_REUSEPORT); 1 runs in the core loop"),
+
+	/* [control]: the control socket and files. */
+	SCALAR("control", "socket", CT_PATH, PB_DEFAULT_SOCKET, 0, 0, 0, NULL, control.socket,
+	       "UNIX socket bridgectl talks to"),
+	SCALAR("control", "group", CT_STRING, "ptpbridge", 0, 0, 0, NULL, control.group,
+	       "group allowed read-only commands (changes need root)"),
+	SCALAR("control", "pidfile", CT_PATH, "/run/ptpbridge/bridged.pid", 0, 0, 0, NULL,
+	       control.pidfile, "PID file"),
+	SCALAR("control", "statedir", CT_PATH, "/var/lib/ptpbridge", 0, 0, 0, NULL,
+	       control.statedir, "directory for state kept across restarts"),
+
+	/* [log] */
+	SCALAR("log", "level", CT_ENUM, "info", 0, 0, 0, levels, log.level,
+	       "error, warning, notice, info or debug"),
+	SCALAR("log", "target", CT_ENUM, "auto", 0, 0, 0, targets, log.target,
+	       "auto (stderr with -n, else syslog), stderr or syslog"),
+	SCALAR("log", "linuxptp_level", CT_ENUM, "warning", 0, 0, 0, levels, log.linuxptp_level,
+	       "level of the messages of the embedded linuxptp engine"),
+};
+
+const size_t conf_table_len = sizeof(conf_table) / sizeof(conf_table[0]);

@@ -1,0 +1,57 @@
+/**
+ * @file conf_table.h
+ * @brief The table of configuration keys (private to the config code,
+ * bridgectl's doc output and the tests).
+ */
+#ifndef PB_CONF_TABLE_H
+#define PB_CONF_TABLE_H
+
+#include <stddef.h>
+
+#include "bridge/conf.h"
+
+enum conf_type {
+	CT_BOOL,
+	CT_INT,
+	CT_DOUBLE,
+	CT_SIZE,	/**< bytes, K/M/G suffixes (powers of 1024) */
+	CT_DURATION,	/**< seconds, ms/s/m/h suffixes */
+	CT_STRING,
+	CT_PATH,	/**< absolute path, or empty when no default */
+	CT_IFNAME,
+	CT_ENUM,
+	CT_ADDR,	/**< IPv4 or IPv6 address */
+	CT_CIDR,	/**< list of prefixes, or "all" */
+	CT_RATELIMIT,	/**< chrony's ratelimit options, or on/off */
+};
+
+#define CONF_REPEAT	0x1	/**< may appear more than once */
+#define CONF_REQUIRED	0x2	/**< must appear */
+
+struct conf_enum {
+	const char *name;
+	int value;
+};
+
+struct conf_item {
+	const char *section;
+	const char *key;
+	enum conf_type type;
+	const char *def;	/**< default, as text through the same parser */
+	double min, max;	/**< numeric range (base units) */
+	unsigned int flags;
+	const struct conf_enum *choices;
+	size_t off;		/**< offset of the field in struct bridge_conf */
+	size_t size;		/**< size of the field, or of one element */
+	size_t count_off;	/**< CONF_REPEAT: offset of the int count */
+	int max_count;		/**< CONF_REPEAT: capacity of the array */
+	const char *doc;
+};
+
+extern const struct conf_item conf_table[];
+extern const size_t conf_table_len;
+extern const char *const conf_sections[];
+
+const struct conf_item *conf_find(const char *section, const char *key);
+
+#endif

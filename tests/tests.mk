@@ -1,0 +1,61 @@
+# tests/: unit tests (cmocka), fuzz targets (libFuzzer), integration tests.
+#
+# A unit test tests/unit/<name>.c links the objects of COMMON_SRCS and
+# BRIDGED_SRCS except bridged.c's main; a test may also #include a module's
+# .c to reach its internals (chrony's way), then it must list that file in
+# UNIT_EXCLUDE_<name> so it is not linked twice.
+
+UNIT_TESTS += test_conf test_ctl test_ref_state
+
+UNIT_LINK_SRCS = $(filter-out bridge/bridged.c,$(COMMON_SRCS) $(BRIDGED_SRCS))
+
+$(BUILD)/tests/%: tests/unit/%.c $(call obj,$(UNIT_LINK_SRCS)) $(LINUXPTP_LIB) $(AUTOCONF_H)
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	@$(CC) $(OUR_CFLAGS) $(PKG_CFLAGS) $(LINUXPTP_CFLAGS) -o $@ $< \
+		$(filter-out $(call obj,$(UNIT_EXCLUDE_$*)),$(call obj,$(UNIT_LINK_SRCS))) \
+		$(OUR_LDFLAGS) $(LIBS) -lcmocka
+
+UNIT_BINS = $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+
+unit: $(UNIT_BINS)
+	@pass=0; fail=0; \
+	for t in $(UNIT_BINS); do \
+		if (cd tests/unit && $(abspath $$t)) > $$t.log 2>&1; then \
+			pass=$$((pass+1)); \
+		else \
+			fail=$$((fail+1)); echo "FAIL $$t"; cat $$t.log; \
+		fi; \
+		grep -h '^\[  PASSED  \]\|^\[  FAILED  \]' $$t.log | sed "s|^|$$(basename $$t): |"; \
+	done; \
+	echo "unit$(if $(SAN), (ASan+UBSan)): $$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
+
+# --- fuzzing (clang, libFuzzer) ----------------------------------------------
+FUZZ_TARGETS += fuzz_conf
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD = $(O)/build-fuzz
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(BUILD)/include \
+	-fsanitize=fuzzer,address,undefined -DPTPBRIDGE_VERSION='"fuzz"'
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(AUTOCONF_H) $(LINUXPTP_LIB) FORCE
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) $(LINUXPTP_CFLAGS) -o $@ $< \
+		$(FUZZ_SRCS_$*) $(LIBS)
+
+fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+	@for f in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
+		cp -n tests/fuzz/corpus/$$f/* $(FUZZ_BUILD)/corpus-$$f/ 2>/dev/null; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			$(FUZZ_BUILD)/corpus-$$f > $(FUZZ_BUILD)/$$f.log 2>&1 || \
+			{ tail -40 $(FUZZ_BUILD)/$$f.log; exit 1; }; \
+		grep -h 'Done [0-9]* runs' $(FUZZ_BUILD)/$$f.log | sed "s/^/  $$f: /"; \
+	done
+
+FUZZ_SRCS_fuzz_conf = bridge/conf.c bridge/conf_table.c bridge/log.c ptp/ptp_conf.c
+
+.PHONY: unit fuzz FORCE
+FORCE:
