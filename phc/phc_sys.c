@@ -1,0 +1,547 @@
+/*
+ * CLOCK_REALTIME follows PHC A.
+ *
+ * linuxptp's engine steers PHC A to the grandmaster (TAI when the GM uses
+ * the PTP timescale).  Here, at PHC_SYS_RATE per second, we measure
+ * CLOCK_REALTIME - PHC A with the best cross-timestamp the driver offers
+ * (PTP_SYS_OFFSET_PRECISE, then _EXTENDED, then the basic ioctl: linuxptp's
+ * sysoff), subtract TAI - UTC and feed the error to a servo from the same
+ * library (pi or linreg).  A step happens only beyond [clock] step_threshold
+ * and only during the first step_limit updates (chrony's makestep); after
+ * that the servo slews.  A leap second announced by the GM is handed to the
+ * kernel (STA_INS/STA_DEL) the way linuxptp does it for CLOCK_REALTIME.
+ *
+ * With software timestamping there is no PHC A: the engine's own servo
+ * steers CLOCK_REALTIME and we only watch.  Either way, every update ends
+ * with a reference-state decision (phc_ref.c) that ntp/ reads.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timex.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clockadj.h"
+#include "config.h"
+#include "missing.h"
+#include "phc.h"
+#include "servo.h"
+#include "sk.h"
+#include "sysoff.h"
+#include "util.h"
+
+#include "bridge/ctl.h"
+#include "bridge/log.h"
+#include "bridge/loop.h"
+#include "bridge/ref_state.h"
+#include "phc/phc_sys.h"
+#include "phc/phc_internal.h"
+#include "ptp/ptp.h"
+
+/* Updates per second.  PHC readouts cost microseconds; a faster loop tracks
+   the system oscillator's wander more closely than phc2sys' 1 Hz default. */
+#define PHC_SYS_RATE 4
+/* Cross-timestamp samples per measurement (the shortest readout wins). */
+#define PHC_SYS_SAMPLES 5
+/* The engine's Syncs are stale (the GM went silent) after this long. */
+#define PTP_STALE_S 3.0
+/* CLOCK_REALTIME counts as following PHC A within this error. */
+#define CLOCK_OK_NS 100000.0
+/* Offsets kept for the RMS of `tracking`. */
+#define RMS_WINDOW 16
+
+static struct bridge_conf conf;
+static struct config *servo_cfg;
+static struct servo *servo;
+static struct loop_timer *timer;
+static clockid_t phc_clk = CLOCK_INVALID;
+static int phc_index = -1;
+static int sysoff_method = -1;
+static struct phc_ref ref;
+static struct phc_tracking trk;
+static struct phc_leapfile leapfile;
+static bool have_leapfile;
+static bool ptp_ever_locked;
+static int leap_set;		/* what we told the kernel */
+static double last_freq_set;
+static bool freq_set;
+static double offsets[RMS_WINDOW];
+static int n_offsets, i_offsets;
+static int last_ptp_utc_offset;
+static bool have_ptp_utc_offset;
+static int last_leap;
+static bool warned_utc_config, warned_leapfile_expired, warned_other_writer;
+
+static double mono_s(void)
+{
+	return (double)loop_now_ns() * 1e-9;
+}
+
+static const char *method_name(int m)
+{
+	switch (m) {
+	case SYSOFF_PRECISE:
+		return "precise";
+	case SYSOFF_EXTENDED:
+		return "extended";
+	case SYSOFF_BASIC:
+		return "basic";
+	default:
+		return "none";
+	}
+}
+
+const char *phc_utc_source_name(int src)
+{
+	switch (src) {
+	case PHC_UTC_PTP:
+		return "ptp";
+	case PHC_UTC_LEAPFILE:
+		return "leapfile";
+	default:
+		return "config";
+	}
+}
+
+static void close_phc(void)
+{
+	if (phc_clk != CLOCK_INVALID)
+		phc_close(phc_clk);
+	phc_clk = CLOCK_INVALID;
+	phc_index = -1;
+	sysoff_method = -1;
+}
+
+/* PHC A from the interface name, through the same ethtool TSINFO query
+   linuxptp makes, so both sides always agree on which clock it is. */
+static int open_phc(const char *ifname)
+{
+	struct sk_ts_info info;
+	char dev[32];
+
+	if (sk_get_ts_info(ifname, &info) || !info.valid || info.phc_index < 0) {
+		log_error("phc: %s has no PHC (ethtool TSINFO)", ifname);
+		return -1;
+	}
+	snprintf(dev, sizeof(dev), "/dev/ptp%d", info.phc_index);
+	phc_clk = phc_open(dev);
+	if (phc_clk == CLOCK_INVALID) {
+		log_error("phc: cannot open %s: %s", dev, strerror(errno));
+		return -1;
+	}
+	phc_index = info.phc_index;
+	sysoff_method = sysoff_probe(CLOCKID_TO_FD(phc_clk), PHC_SYS_SAMPLES);
+	snprintf(trk.phc_device, sizeof(trk.phc_device), "%s", dev);
+	trk.sysoff_method = method_name(sysoff_method);
+	log_info("phc: PHC A is %s (%s), cross-timestamps: %s", dev, ifname,
+		 trk.sysoff_method);
+	return 0;
+}
+
+/* TAI - UTC and a pending leap, from the best source we have. */
+static void utc_offset_now(const struct ptp_state *ps, long long utc,
+			   int *offset, int *leap)
+{
+	if (ps->have_parent && ps->utc_offset_valid) {
+		last_ptp_utc_offset = ps->utc_offset;
+		have_ptp_utc_offset = true;
+		last_leap = ps->leap61 ? 1 : ps->leap59 ? -1 : 0;
+	}
+	if (have_ptp_utc_offset) {
+		/* In holdover the last announced values still stand. */
+		*offset = last_ptp_utc_offset;
+		*leap = last_leap;
+		trk.utc_source = PHC_UTC_PTP;
+		return;
+	}
+	if (have_leapfile) {
+		int r = phc_leapfile_offset(&leapfile, utc, offset, leap);
+
+		if (r >= 0) {
+			trk.leapfile_expired = r == 1;
+			if (r == 1 && !warned_leapfile_expired) {
+				log_warn("phc: leap file %s has expired; still using its"
+					 " last TAI-UTC (%d s)", conf.clock.leapfile, *offset);
+				warned_leapfile_expired = true;
+			}
+			trk.utc_source = PHC_UTC_LEAPFILE;
+			return;
+		}
+	}
+	if (!warned_utc_config) {
+		log_warn("phc: the grandmaster does not give a valid UTC offset;"
+			 " using [clock] utc_offset %d", conf.clock.utc_offset);
+		warned_utc_config = true;
+	}
+	*offset = conf.clock.utc_offset;
+	*leap = 0;
+	trk.utc_source = PHC_UTC_CONFIG;
+}
+
+static void record_offset(double ns)
+{
+	double sum = 0;
+
+	offsets[i_offsets] = ns;
+	i_offsets = (i_offsets + 1) % RMS_WINDOW;
+	if (n_offsets < RMS_WINDOW)
+		n_offsets++;
+	for (int i = 0; i < n_offsets; i++)
+		sum += offsets[i] * offsets[i];
+	trk.rms_offset_ns = sqrt(sum / n_offsets);
+}
+
+static void check_other_writer(void)
+{
+	double f;
+
+	if (!freq_set)
+		return;
+	f = clockadj_get_freq(CLOCK_REALTIME);
+	/* adjtimex keeps ppm in 16.16 fixed point: allow its rounding. */
+	if (fabs(f - last_freq_set) > 1.0) {
+		trk.other_writer = true;
+		if (!warned_other_writer) {
+			log_warn("phc: CLOCK_REALTIME's frequency changed under us (%.0f"
+				 " ppb, we set %.0f): another process is steering it",
+				 f, last_freq_set);
+			warned_other_writer = true;
+		}
+	}
+}
+
+static void set_freq(double ppb)
+{
+	clockadj_set_freq(CLOCK_REALTIME, ppb);
+	/* Read back what the kernel holds, for the next check. */
+	last_freq_set = clockadj_get_freq(CLOCK_REALTIME);
+	freq_set = true;
+	trk.freq_ppb = ppb;
+}
+
+/* One discipline update of CLOCK_REALTIME.  @return the error in ns, or NAN */
+static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
+{
+	int64_t sys_minus_phc, delay;
+	uint64_t ts;
+	double err, adj;
+	enum servo_state st;
+	int off, lp;
+
+	if (phc_clk == CLOCK_INVALID && open_phc(conf.ptp.interface))
+		return NAN;
+	if (sysoff_measure(CLOCKID_TO_FD(phc_clk), sysoff_method, PHC_SYS_SAMPLES,
+			   &sys_minus_phc, &ts, &delay) < 0) {
+		log_warn("phc: cannot read %s against CLOCK_REALTIME", trk.phc_device);
+		return NAN;
+	}
+	trk.measure_delay_ns = (double)delay;
+	utc_offset_now(ps, (long long)(ts / 1000000000ULL), &off, &lp);
+
+	/* Leap seconds as linuxptp does them for CLOCK_REALTIME: the kernel
+	   flag from 12 h before midnight, and no update in the ambiguous
+	   second (the kernel plays 23:59:59 twice). */
+	if (lp || leap_set) {
+		int kernel_leap;
+
+		if (is_utc_ambiguous(ts))
+			return NAN;
+		kernel_leap = leap_second_status(ts, leap_set, &lp, &off);
+		if (kernel_leap != leap_set) {
+			sysclk_set_leap(kernel_leap);
+			log_notice("phc: kernel leap flag %+d", kernel_leap);
+			leap_set = kernel_leap;
+		}
+	}
+	*utc_offset = off;
+	*leap = lp;
+
+	/* PHC A counts TAI when the GM uses the PTP timescale. */
+	err = (double)sys_minus_phc + (ps->ptp_timescale || !ps->running ? off * 1e9 : 0);
+	if (!ptp_ever_locked)
+		return err;	/* PHC A is not yet on the GM's time */
+
+	check_other_writer();
+	if (fabs(err) > conf.clock.step_threshold * 1e9 &&
+	    (conf.clock.step_limit < 0 || trk.updates < (uint64_t)conf.clock.step_limit)) {
+		log_notice("phc: stepping CLOCK_REALTIME by %+.9f s", -err * 1e-9);
+		clockadj_step(CLOCK_REALTIME, (int64_t)-err);
+		servo_reset(servo);
+		trk.steps++;
+		trk.updates++;
+		trk.servo_state = SERVO_UNLOCKED;
+		return 0;	/* the error after the step */
+	}
+	adj = servo_sample(servo, (int64_t)err, ts, 1.0, &st);
+	trk.servo_state = st;
+	trk.updates++;
+	switch (st) {
+	case SERVO_UNLOCKED:
+		break;
+	case SERVO_JUMP:
+		/* Our servo config has no thresholds; a jump means the servo
+		   wants one anyway: slew at its maximum instead. */
+		set_freq(-adj);
+		break;
+	case SERVO_LOCKED:
+	case SERVO_LOCKED_STABLE:
+		set_freq(-adj);
+		sysclk_set_sync();
+		break;
+	}
+	return err;
+}
+
+static void tick(void *arg)
+{
+	struct ptp_state ps;
+	struct phc_ref_input in = { 0 };
+	double now = mono_s();
+	double err = NAN;
+	int utc_offset = conf.clock.utc_offset, leap = 0;
+	bool fresh;
+
+	ptp_get_state(&ps);
+	fresh = ps.last_sync_mono_ns &&
+		now - (double)ps.last_sync_mono_ns * 1e-9 < PTP_STALE_S;
+	in.ptp_ok = ptp_state_locked(&ps) && fresh && ps.have_parent;
+	if (in.ptp_ok)
+		ptp_ever_locked = true;
+
+	if (trk.disciplining) {
+		err = discipline(&ps, &utc_offset, &leap);
+		in.clock_ok = !isnan(err) && fabs(err) < CLOCK_OK_NS &&
+			      (trk.servo_state == SERVO_LOCKED ||
+			       trk.servo_state == SERVO_LOCKED_STABLE);
+	} else {
+		/* The engine steers CLOCK_REALTIME itself. */
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		utc_offset_now(&ps, (long long)rt.tv_sec, &utc_offset, &leap);
+		err = ps.offset_ns;
+		in.clock_ok = in.ptp_ok;
+	}
+	if (!isnan(err)) {
+		trk.sys_offset_ns = err;
+		if (in.ptp_ok)
+			record_offset(err);
+	}
+	trk.utc_offset = utc_offset;
+	trk.leap = leap;
+
+	in.gm_class = ps.gm_class;
+	in.traceable_class = conf.ptp.traceable_class;
+	in.untraceable_stratum = conf.ptp.untraceable_stratum;
+	in.leap = leap;
+	in.utc_offset = utc_offset;
+	/* NTP's root delay is a round trip: twice the PTP path delay bounds
+	   the error an unknown asymmetry can cause. */
+	in.root_delay = 2e-9 * fabs(ps.mean_path_delay_ns);
+	/* The error estimate: PTP offset, our tracking RMS, half the PHC
+	   readout, and 1 us for what neither measures (timestamping). */
+	in.dispersion = 1e-9 * (fabs(ps.offset_ns) + trk.rms_offset_ns +
+				trk.measure_delay_ns / 2) + 1e-6;
+	in.holdover_drift = conf.clock.holdover_drift;
+	in.holdover_max = conf.clock.holdover_max;
+	in.now_mono = now;
+	clock_gettime(CLOCK_REALTIME, &in.now_utc);
+
+	phc_ref_update(&ref, &in);
+	if (ref.snap.sync != trk.ref_sync)
+		log_notice("phc: reference %s -> %s", ref_sync_name(trk.ref_sync),
+			   ref_sync_name(ref.snap.sync));
+	trk.ref_sync = ref.snap.sync;
+	trk.ever_synced = ref.ever_synced;
+	trk.holdover_age = phc_ref_holdover_age(&ref, now);
+	ref_state_publish(&ref.snap);
+}
+
+/* --- control: `tracking` and the status section ---------------------------- */
+
+#define ADD(o, k, v) json_object_object_add((o), (k), (v))
+
+static void tracking_json(struct json_object *o)
+{
+	struct ref_snapshot s;
+	char refid[5];
+
+	ref_state_read(&s);
+	refid[0] = (char)(s.refid >> 24);
+	refid[1] = (char)(s.refid >> 16);
+	refid[2] = (char)(s.refid >> 8);
+	refid[3] = (char)s.refid;
+	refid[4] = 0;
+	ADD(o, "state", json_object_new_string(ref_sync_name(s.sync)));
+	ADD(o, "reference_id", json_object_new_string(refid));
+	ADD(o, "stratum", json_object_new_int(s.stratum));
+	ADD(o, "leap", json_object_new_int(s.leap));
+	ADD(o, "ref_time", json_object_new_double((double)s.ref_time.tv_sec +
+						   s.ref_time.tv_nsec * 1e-9));
+	ADD(o, "system_offset_ns", json_object_new_double(trk.sys_offset_ns));
+	ADD(o, "rms_offset_ns", json_object_new_double(trk.rms_offset_ns));
+	ADD(o, "frequency_ppb", json_object_new_double(trk.freq_ppb));
+	ADD(o, "update_interval_s", json_object_new_double(trk.update_interval));
+	ADD(o, "root_delay_s", json_object_new_double(s.root_delay));
+	ADD(o, "root_dispersion_s", json_object_new_double(s.root_dispersion));
+	ADD(o, "dispersion_rate", json_object_new_double(s.dispersion_rate));
+	ADD(o, "utc_offset", json_object_new_int(trk.utc_offset));
+	ADD(o, "utc_offset_source", json_object_new_string(phc_utc_source_name(trk.utc_source)));
+	ADD(o, "leap_pending", json_object_new_int(trk.leap));
+	ADD(o, "holdover_age_s", json_object_new_double(trk.holdover_age));
+	ADD(o, "disciplining", json_object_new_boolean(trk.disciplining));
+	ADD(o, "phc_device", json_object_new_string(trk.phc_device));
+	ADD(o, "sysoff_method", json_object_new_string(trk.sysoff_method ? trk.sysoff_method : "none"));
+	ADD(o, "measure_delay_ns", json_object_new_double(trk.measure_delay_ns));
+	ADD(o, "servo", json_object_new_string(ptp_servo_state_name(trk.servo_state)));
+	ADD(o, "updates", json_object_new_int64((int64_t)trk.updates));
+	ADD(o, "steps", json_object_new_int(trk.steps));
+	ADD(o, "other_writer", json_object_new_boolean(trk.other_writer));
+	ADD(o, "leapfile_expired", json_object_new_boolean(trk.leapfile_expired));
+}
+
+static int cmd_tracking(struct json_object *req, struct json_object *data,
+			char *err, size_t errlen)
+{
+	if (!trk.running) {
+		snprintf(err, errlen, "the clock module is not running");
+		return -1;
+	}
+	tracking_json(data);
+	return 0;
+}
+
+static void status_clock(struct json_object *o)
+{
+	tracking_json(o);
+}
+
+/* --- module ---------------------------------------------------------------- */
+
+static void warn_if_steered(void)
+{
+	struct timex tx = { 0 };
+
+	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+		return;
+	if (!(tx.status & STA_UNSYNC))
+		log_warn("phc: CLOCK_REALTIME is marked synchronised (STA_UNSYNC clear):"
+			 " another process (ntpd, chronyd, phc2sys) may be steering it;"
+			 " bridged must be its only writer");
+}
+
+int phc_module_start(const struct bridge_conf *c)
+{
+	static int registered;
+	double fadj;
+	int max_adj;
+
+	conf = *c;
+	memset(&trk, 0, sizeof(trk));
+	phc_ref_init(&ref);
+	ref_state_publish(&ref.snap);
+	ptp_ever_locked = false;
+	leap_set = 0;
+	freq_set = false;
+	n_offsets = i_offsets = 0;
+	have_ptp_utc_offset = false;
+	warned_utc_config = warned_leapfile_expired = warned_other_writer = false;
+	trk.running = true;
+	trk.sysoff_method = "none";
+	trk.update_interval = 1.0 / PHC_SYS_RATE;
+	trk.utc_offset = c->clock.utc_offset;
+	trk.utc_source = PHC_UTC_CONFIG;
+	trk.disciplining = c->ptp.time_stamping != CONF_TS_SOFTWARE;
+
+	have_leapfile = false;
+	if (c->clock.leapfile[0]) {
+		if (phc_leapfile_load(c->clock.leapfile, &leapfile))
+			log_warn("phc: cannot use leap file %s", c->clock.leapfile);
+		else
+			have_leapfile = true;
+	}
+
+	if (trk.disciplining) {
+		warn_if_steered();
+		if (open_phc(c->ptp.interface))
+			return -1;
+		servo_cfg = config_create();
+		if (!servo_cfg)
+			return -1;
+		/* We decide about steps ourselves (step_threshold/step_limit). */
+		config_set_double(servo_cfg, "step_threshold", 0.0);
+		config_set_double(servo_cfg, "first_step_threshold", 0.0);
+		clockadj_init(CLOCK_REALTIME);
+		fadj = clockadj_get_freq(CLOCK_REALTIME);
+		max_adj = sysclk_max_freq();
+		servo = servo_create(servo_cfg, c->clock.servo == CONF_SERVO_LINREG ?
+				     CLOCK_SERVO_LINREG : CLOCK_SERVO_PI,
+				     -fadj, max_adj, 0);
+		if (!servo) {
+			log_error("phc: cannot create the servo");
+			phc_module_stop();
+			return -1;
+		}
+		servo_sync_interval(servo, 1.0 / PHC_SYS_RATE);
+		trk.freq_ppb = fadj;
+	}
+	timer = loop_add_timer(1000000000ULL / PHC_SYS_RATE, 1000000000ULL / PHC_SYS_RATE,
+			       tick, NULL);
+	if (!timer) {
+		phc_module_stop();
+		return -1;
+	}
+	if (!registered) {
+		ctl_register("tracking", CTL_READ, cmd_tracking,
+			     "system clock tracking, like chronyc tracking");
+		ctl_add_status("clock", status_clock);
+		registered = 1;
+	}
+	return 0;
+}
+
+int phc_module_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
+{
+	/* Thresholds, holdover and strata apply from the next update. */
+	if (strcmp(old_conf->ptp.interface, new_conf->ptp.interface) ||
+	    old_conf->ptp.time_stamping != new_conf->ptp.time_stamping ||
+	    old_conf->clock.servo != new_conf->clock.servo ||
+	    strcmp(old_conf->clock.leapfile, new_conf->clock.leapfile))
+		return 1;
+	conf = *new_conf;
+	return 0;
+}
+
+void phc_module_stop(void)
+{
+	if (timer) {
+		loop_del_timer(timer);
+		timer = NULL;
+	}
+	if (servo) {
+		servo_destroy(servo);
+		servo = NULL;
+	}
+	if (servo_cfg) {
+		config_destroy(servo_cfg);
+		servo_cfg = NULL;
+	}
+	if (leap_set) {
+		sysclk_set_leap(0);
+		leap_set = 0;
+	}
+	close_phc();
+	trk.running = false;
+	/* Whatever we served, we can no longer vouch for it. */
+	phc_ref_init(&ref);
+	ref_state_publish(&ref.snap);
+}
+
+void phc_get_tracking(struct phc_tracking *t)
+{
+	*t = trk;
+}

@@ -1,0 +1,105 @@
+/**
+ * @file ptp.h
+ * @brief The PTP side of the bridge: linuxptp's engine, embedded.
+ *
+ * ptp/ runs linuxptp's ordinary clock (libptp.a) in bridged's process, as a
+ * slave-only clock on [ptp] interface.  Its servo steers PHC A (or, with
+ * software timestamping, CLOCK_REALTIME).  The engine's descriptors are
+ * watched by the core loop; after every dispatch the data sets are copied
+ * into a struct ptp_state that the rest of bridged reads without touching
+ * linuxptp's types.  See docs/ptp.md.
+ */
+#ifndef PB_PTP_H
+#define PB_PTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bridge/conf.h"
+
+/** Port states, numbered as IEEE 1588 (and linuxptp) numbers them. */
+enum ptp_port_state {
+	PTP_PS_NONE = 0,
+	PTP_PS_INITIALIZING,
+	PTP_PS_FAULTY,
+	PTP_PS_DISABLED,
+	PTP_PS_LISTENING,
+	PTP_PS_PRE_MASTER,
+	PTP_PS_MASTER,
+	PTP_PS_PASSIVE,
+	PTP_PS_UNCALIBRATED,
+	PTP_PS_SLAVE,
+	PTP_PS_GRAND_MASTER,
+};
+
+/** linuxptp's servo states. */
+enum ptp_servo_state {
+	PTP_SERVO_UNLOCKED,
+	PTP_SERVO_JUMP,
+	PTP_SERVO_LOCKED,
+	PTP_SERVO_LOCKED_STABLE,
+};
+
+/** What the engine knows, copied out after every dispatch. */
+struct ptp_state {
+	bool running;			/**< the engine exists */
+	bool software_ts;		/**< time_stamping = software */
+	int phc_index;			/**< PHC A as linuxptp found it, -1 if none */
+	char interface[16];
+	int domain;
+
+	int port_state;			/**< enum ptp_port_state */
+	char clock_identity[24];	/**< ours, "xxxxxx.xxxx.xxxxxx" */
+	char port_identity[32];		/**< ours, "<clock>-<port>" */
+
+	bool have_parent;		/**< a foreign master is selected */
+	char gm_identity[24];
+	char parent_port[32];
+	int gm_class;
+	int gm_accuracy;
+	int gm_variance;
+	int gm_priority1;
+	int gm_priority2;
+	int steps_removed;
+
+	double offset_ns;		/**< offsetFromMaster */
+	double mean_path_delay_ns;	/**< meanPathDelay */
+	int servo_state;		/**< enum ptp_servo_state */
+
+	int utc_offset;			/**< currentUtcOffset */
+	bool utc_offset_valid;
+	bool leap61;
+	bool leap59;
+	bool time_traceable;
+	bool freq_traceable;
+	bool ptp_timescale;
+	int time_source;
+
+	uint64_t sync_count;		/**< servo updates seen (ingress time changes) */
+	uint64_t last_sync_mono_ns;	/**< CLOCK_MONOTONIC of the last one, 0 = never */
+	uint64_t dispatches;		/**< clock_poll() calls */
+};
+
+/** bridged's module entry points (bridge/modules.c). */
+int ptp_module_start(const struct bridge_conf *c);
+int ptp_module_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);
+void ptp_module_stop(void);
+
+/** Copy of the current state (zeroed when the engine is not running). */
+void ptp_get_state(struct ptp_state *s);
+
+/** Has the slave a usable reference: port SLAVE and servo locked. */
+bool ptp_state_locked(const struct ptp_state *s);
+
+/** "SLAVE", "LISTENING" ... */
+const char *ptp_port_state_name(int state);
+/** "unlocked", "jump", "locked", "locked_stable" */
+const char *ptp_servo_state_name(int state);
+
+/**
+ * Called after every engine dispatch that changed the state (phc/ uses it
+ * to react at once to a lost master); NULL to remove.
+ */
+void ptp_set_listener(void (*cb)(const struct ptp_state *s, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,11 @@
+# ptp/: linuxptp's engine embedded in bridged (docs/ptp.md).
+
+BRIDGED_SRCS += ptp/ptp_engine.c ptp/ptp_ctl.c
+LINUXPTP_USERS += ptp/ptp_engine.c
+
+# The engine joins the core loop through a poll() wrapper (ptp_engine.c):
+# only bridged, and the unit tests that run the engine, link with it.
+$(BUILD)/bin/bridged: LIBS += -Wl,--wrap=poll
+
+UNIT_TESTS += test_ptp_engine
+$(BUILD)/tests/test_ptp_engine: LIBS += -Wl,--wrap=poll

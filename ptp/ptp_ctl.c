@@ -1,0 +1,108 @@
+/*
+ * ptp/'s face on the control socket: `bridgectl ptp` (the data sets) and the
+ * "ptp" section of `bridgectl status`.  Reads only struct ptp_state.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "bridge/ctl.h"
+#include "ptp/ptp.h"
+#include "ptp/ptp_internal.h"
+
+#define ADD(o, k, v) json_object_object_add((o), (k), (v))
+
+void ptp_state_to_json(const struct ptp_state *s, struct json_object *o)
+{
+	struct json_object *def = json_object_new_object();
+	struct json_object *port = json_object_new_object();
+	struct json_object *parent = json_object_new_object();
+	struct json_object *cur = json_object_new_object();
+	struct json_object *tp = json_object_new_object();
+
+	ADD(o, "running", json_object_new_boolean(s->running));
+	ADD(o, "locked", json_object_new_boolean(ptp_state_locked(s)));
+
+	ADD(def, "clockIdentity", json_object_new_string(s->clock_identity));
+	ADD(def, "domainNumber", json_object_new_int(s->domain));
+	ADD(def, "slaveOnly", json_object_new_boolean(1));
+	ADD(def, "interface", json_object_new_string(s->interface));
+	ADD(def, "time_stamping", json_object_new_string(s->software_ts ? "software" : "hardware"));
+	ADD(def, "phc_index", json_object_new_int(s->phc_index));
+	ADD(o, "default", def);
+
+	ADD(port, "portIdentity", json_object_new_string(s->port_identity));
+	ADD(port, "portState", json_object_new_string(ptp_port_state_name(s->port_state)));
+	ADD(o, "port", port);
+
+	ADD(parent, "selected", json_object_new_boolean(s->have_parent));
+	ADD(parent, "parentPortIdentity", json_object_new_string(s->parent_port));
+	ADD(parent, "grandmasterIdentity", json_object_new_string(s->gm_identity));
+	ADD(parent, "grandmasterPriority1", json_object_new_int(s->gm_priority1));
+	ADD(parent, "clockClass", json_object_new_int(s->gm_class));
+	ADD(parent, "clockAccuracy", json_object_new_int(s->gm_accuracy));
+	ADD(parent, "offsetScaledLogVariance", json_object_new_int(s->gm_variance));
+	ADD(parent, "grandmasterPriority2", json_object_new_int(s->gm_priority2));
+	ADD(o, "parent", parent);
+
+	ADD(cur, "stepsRemoved", json_object_new_int(s->steps_removed));
+	ADD(cur, "offsetFromMaster_ns", json_object_new_double(s->offset_ns));
+	ADD(cur, "meanPathDelay_ns", json_object_new_double(s->mean_path_delay_ns));
+	ADD(cur, "servo", json_object_new_string(ptp_servo_state_name(s->servo_state)));
+	ADD(cur, "sync_count", json_object_new_int64((int64_t)s->sync_count));
+	ADD(o, "current", cur);
+
+	ADD(tp, "currentUtcOffset", json_object_new_int(s->utc_offset));
+	ADD(tp, "currentUtcOffsetValid", json_object_new_boolean(s->utc_offset_valid));
+	ADD(tp, "leap61", json_object_new_boolean(s->leap61));
+	ADD(tp, "leap59", json_object_new_boolean(s->leap59));
+	ADD(tp, "timeTraceable", json_object_new_boolean(s->time_traceable));
+	ADD(tp, "frequencyTraceable", json_object_new_boolean(s->freq_traceable));
+	ADD(tp, "ptpTimescale", json_object_new_boolean(s->ptp_timescale));
+	ADD(tp, "timeSource", json_object_new_int(s->time_source));
+	ADD(o, "time_properties", tp);
+}
+
+static int cmd_ptp(struct json_object *req, struct json_object *data,
+		   char *err, size_t errlen)
+{
+	struct ptp_state s;
+
+	ptp_get_state(&s);
+	if (!s.running) {
+		snprintf(err, errlen, "the PTP engine is not running");
+		return -1;
+	}
+	ptp_state_to_json(&s, data);
+	return 0;
+}
+
+static void status_ptp(struct json_object *o)
+{
+	struct ptp_state s;
+
+	ptp_get_state(&s);
+	ADD(o, "port_state", json_object_new_string(ptp_port_state_name(s.port_state)));
+	ADD(o, "time_stamping", json_object_new_string(s.software_ts ? "software" : "hardware"));
+	ADD(o, "interface", json_object_new_string(s.interface));
+	ADD(o, "gm_identity", json_object_new_string(s.have_parent ? s.gm_identity : ""));
+	ADD(o, "gm_class", json_object_new_int(s.gm_class));
+	ADD(o, "offset_ns", json_object_new_double(s.offset_ns));
+	ADD(o, "mean_path_delay_ns", json_object_new_double(s.mean_path_delay_ns));
+	ADD(o, "servo", json_object_new_string(ptp_servo_state_name(s.servo_state)));
+	ADD(o, "utc_offset", json_object_new_int(s.utc_offset));
+	ADD(o, "utc_offset_valid", json_object_new_boolean(s.utc_offset_valid));
+	ADD(o, "leap61", json_object_new_boolean(s.leap61));
+	ADD(o, "leap59", json_object_new_boolean(s.leap59));
+	ADD(o, "time_traceable", json_object_new_boolean(s.time_traceable));
+}
+
+void ptp_ctl_register(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	ctl_register("ptp", CTL_READ, cmd_ptp, "PTP data sets of the engine");
+	ctl_add_status("ptp", status_ptp);
+}

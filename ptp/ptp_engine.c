@@ -1,0 +1,471 @@
+/*
+ * linuxptp's engine inside bridged.
+ *
+ * We build the engine exactly as ptp4l's main() does (config_create, the
+ * config_set_* calls that its command line would make, the globals it sets
+ * before clock_create(), config_create_interface, clock_create) and then,
+ * instead of ptp4l's `while (is_running()) clock_poll(clock);`, let our core
+ * loop wait on the engine's descriptors and call clock_poll() only when one
+ * of them is ready.
+ *
+ * Why a poll() wrapper: clock_poll() builds its pollfd array internally
+ * (struct clock is private to clock.c, and the UDS management port is not
+ * reachable through any accessor) and then blocks in poll(..., -1).  bridged
+ * is linked with -Wl,--wrap=poll, and __wrap_poll() below recognises that one
+ * call (timeout -1, armed by us just before clock_poll()): in "capture" mode
+ * it copies the descriptor set and returns 0, which makes clock_poll() return
+ * without doing anything; in "dispatch" mode it polls the same set with a zero
+ * timeout, so clock_poll() handles what is ready and never blocks.  Every
+ * other poll() (our loop, linuxptp's wait for a TX timestamp in sk.c) goes
+ * straight to ppoll().  The set is captured again after every dispatch,
+ * because a port that faults or comes back closes and reopens its sockets.
+ * See docs/ptp.md.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "config.h"
+#include "ds.h"
+#include "fsm.h"
+#include "interface.h"
+#include "msg.h"
+#include "port.h"
+#include "print.h"
+#include "servo.h"
+#include "sk.h"
+#include "tmv.h"
+#include "transport.h"
+#include "util.h"
+
+#include "bridge/log.h"
+#include "bridge/loop.h"
+#include "ptp/ptp.h"
+#include "ptp/ptp_internal.h"
+
+/* --- the poll() wrapper ---------------------------------------------------- */
+
+enum wrap_mode { WRAP_PASS, WRAP_CAPTURE, WRAP_DISPATCH };
+
+static enum wrap_mode wrap_mode = WRAP_PASS;
+static int wrap_seen;
+
+/* The descriptor set of the last capture (fd values only: the engine owns
+   and may reallocate its own array). */
+#define ENGINE_MAX_FDS 64
+static int cap_fds[ENGINE_MAX_FDS];
+static int n_cap_fds;
+
+static void capture(const struct pollfd *fds, nfds_t n)
+{
+	n_cap_fds = 0;
+	for (nfds_t i = 0; i < n && n_cap_fds < ENGINE_MAX_FDS; i++) {
+		if (fds[i].fd >= 0)
+			cap_fds[n_cap_fds++] = fds[i].fd;
+	}
+}
+
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
+
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (wrap_mode != WRAP_PASS && timeout < 0) {
+		enum wrap_mode m = wrap_mode;
+
+		wrap_mode = WRAP_PASS;
+		wrap_seen = 1;
+		capture(fds, n);
+		if (m == WRAP_CAPTURE) {
+			for (nfds_t i = 0; i < n; i++)
+				fds[i].revents = 0;
+			return 0;
+		}
+		ts.tv_sec = 0;
+		ts.tv_nsec = 0;
+		return ppoll(fds, n, &ts, NULL);
+	}
+	if (timeout >= 0) {
+		ts.tv_sec = timeout / 1000;
+		ts.tv_nsec = (long)(timeout % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	return ppoll(fds, n, tsp, NULL);
+}
+
+/* --- the engine ------------------------------------------------------------ */
+
+static struct config *cfg;
+static struct clock *engine;
+static struct interface *iface;
+static struct ptp_state state;
+static int64_t last_ingress_ns;
+static int registered[ENGINE_MAX_FDS];
+static int n_registered;
+static void (*listener)(const struct ptp_state *s, void *arg);
+static void *listener_arg;
+
+void ptp_set_listener(void (*cb)(const struct ptp_state *s, void *arg), void *arg)
+{
+	listener = cb;
+	listener_arg = arg;
+}
+
+static void engine_fd_ready(int fd, short revents, void *arg);
+
+/* Make the core loop watch exactly the captured set. */
+static void sync_fds(void)
+{
+	int keep[ENGINE_MAX_FDS];
+	int n_keep = 0;
+
+	for (int i = 0; i < n_registered; i++) {
+		int found = 0;
+
+		for (int j = 0; j < n_cap_fds; j++) {
+			if (cap_fds[j] == registered[i]) {
+				found = 1;
+				break;
+			}
+		}
+		if (found)
+			keep[n_keep++] = registered[i];
+		else
+			loop_del_fd(registered[i]);
+	}
+	for (int j = 0; j < n_cap_fds; j++) {
+		int found = 0;
+
+		for (int i = 0; i < n_keep; i++) {
+			if (keep[i] == cap_fds[j]) {
+				found = 1;
+				break;
+			}
+		}
+		if (found)
+			continue;
+		if (loop_add_fd(cap_fds[j], POLLIN | POLLPRI, engine_fd_ready, NULL) == 0)
+			keep[n_keep++] = cap_fds[j];
+	}
+	memcpy(registered, keep, sizeof(int) * (size_t)n_keep);
+	n_registered = n_keep;
+}
+
+static void unregister_all(void)
+{
+	for (int i = 0; i < n_registered; i++)
+		loop_del_fd(registered[i]);
+	n_registered = 0;
+}
+
+/* Have clock_poll() rebuild and hand over its descriptor set. */
+static int engine_capture(void)
+{
+	wrap_seen = 0;
+	wrap_mode = WRAP_CAPTURE;
+	clock_poll(engine);
+	wrap_mode = WRAP_PASS;
+	if (!wrap_seen) {
+		log_error("ptp: bridged was linked without -Wl,--wrap=poll;"
+			  " the engine cannot join the core loop");
+		return -1;
+	}
+	sync_fds();
+	return 0;
+}
+
+static void copy_identity(char *buf, size_t len, struct ClockIdentity *id)
+{
+	snprintf(buf, len, "%s", cid2str(id));
+}
+
+static void update_state(void)
+{
+	struct port *p = clock_first_port(engine);
+	struct parent_ds *pds = clock_parent_ds(engine);
+	struct currentDS *cur = clock_current_dataset(engine);
+	struct timePropertiesDS tp = clock_time_properties(engine);
+	struct dataset *dds = clock_default_ds(engine);
+	struct ClockIdentity own = clock_identity(engine);
+	struct PortIdentity pid;
+	int64_t ingress;
+	int prev_port_state = state.port_state;
+	int prev_servo = state.servo_state;
+	uint64_t prev_count = state.sync_count;
+	bool prev_parent = state.have_parent;
+
+	state.running = true;
+	state.port_state = p ? (int)port_state(p) : PTP_PS_NONE;
+	copy_identity(state.clock_identity, sizeof(state.clock_identity), &own);
+	if (p) {
+		pid = port_identity(p);
+		snprintf(state.port_identity, sizeof(state.port_identity), "%s",
+			 pid2str(&pid));
+	}
+	state.have_parent = !cid_eq(&pds->pds.grandmasterIdentity, &own) &&
+			    (state.port_state == PTP_PS_SLAVE ||
+			     state.port_state == PTP_PS_UNCALIBRATED);
+	copy_identity(state.gm_identity, sizeof(state.gm_identity),
+		      &pds->pds.grandmasterIdentity);
+	snprintf(state.parent_port, sizeof(state.parent_port), "%s",
+		 pid2str(&pds->pds.parentPortIdentity));
+	state.gm_class = pds->pds.grandmasterClockQuality.clockClass;
+	state.gm_accuracy = pds->pds.grandmasterClockQuality.clockAccuracy;
+	state.gm_variance = pds->pds.grandmasterClockQuality.offsetScaledLogVariance;
+	state.gm_priority1 = pds->pds.grandmasterPriority1;
+	state.gm_priority2 = pds->pds.grandmasterPriority2;
+	state.steps_removed = cur->stepsRemoved;
+	/* TimeInterval is ns scaled by 2^16. */
+	state.offset_ns = (double)cur->offsetFromMaster / 65536.0;
+	state.mean_path_delay_ns = (double)cur->meanPathDelay / 65536.0;
+	state.servo_state = (int)clock_servo_state(engine);
+	state.utc_offset = tp.currentUtcOffset;
+	state.utc_offset_valid = tp.flags & UTC_OFF_VALID;
+	state.leap61 = tp.flags & LEAP_61;
+	state.leap59 = tp.flags & LEAP_59;
+	state.time_traceable = tp.flags & TIME_TRACEABLE;
+	state.freq_traceable = tp.flags & FREQ_TRACEABLE;
+	state.ptp_timescale = tp.flags & PTP_TIMESCALE;
+	state.time_source = tp.timeSource;
+	(void)dds;
+
+	/* clock_synchronize() records the ingress time of every Sync it
+	   feeds to the servo (and zeroes it after a step). */
+	ingress = tmv_to_nanoseconds(clock_ingress_time(engine));
+	if (ingress != last_ingress_ns && ingress != 0) {
+		state.sync_count++;
+		state.last_sync_mono_ns = loop_now_ns();
+	}
+	last_ingress_ns = ingress;
+
+	if (prev_port_state != state.port_state)
+		log_notice("ptp: port %s, GM %s class %d", ptp_port_state_name(state.port_state),
+			   state.gm_identity, state.gm_class);
+	if (listener && (prev_port_state != state.port_state ||
+			 prev_servo != state.servo_state ||
+			 prev_count != state.sync_count ||
+			 prev_parent != state.have_parent))
+		listener(&state, listener_arg);
+}
+
+static void engine_fd_ready(int fd, short revents, void *arg)
+{
+	if (!engine)
+		return;
+	wrap_mode = WRAP_DISPATCH;
+	if (clock_poll(engine))
+		log_error("ptp: engine poll failed");
+	wrap_mode = WRAP_PASS;
+	state.dispatches++;
+	update_state();
+	/* The sockets may have been closed and reopened (fault, link). */
+	engine_capture();
+}
+
+/* --- configuration --------------------------------------------------------- */
+
+static int set_int(const char *key, int v)
+{
+	if (config_set_int(cfg, key, v)) {
+		log_error("ptp: linuxptp refused %s %d", key, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Where linuxptp's management socket lives: beside our control socket, so
+   two bridges in two namespaces never share /var/run/ptp4l. */
+static void uds_path(const struct bridge_conf *c, char *buf, size_t len)
+{
+	const char *slash = strrchr(c->control.socket, '/');
+	int dirlen = slash ? (int)(slash - c->control.socket) : 0;
+
+	if (dirlen > 0)
+		snprintf(buf, len, "%.*s/ptp4l.sock", dirlen, c->control.socket);
+	else
+		snprintf(buf, len, "/run/ptpbridge/ptp4l.sock");
+}
+
+static int print_level(int syslog_prio)
+{
+	if (syslog_prio < PRINT_LEVEL_MIN)
+		return PRINT_LEVEL_MIN;
+	if (syslog_prio > PRINT_LEVEL_MAX)
+		return PRINT_LEVEL_MAX;
+	return syslog_prio;
+}
+
+int ptp_engine_configure(struct config *conf, const struct bridge_conf *c)
+{
+	static const int transports[] = {
+		[CONF_TRANSPORT_UDPV4] = TRANS_UDP_IPV4,
+		[CONF_TRANSPORT_UDPV6] = TRANS_UDP_IPV6,
+		[CONF_TRANSPORT_L2] = TRANS_IEEE_802_3,
+	};
+	static const int delays[] = {
+		[CONF_DELAY_E2E] = DM_E2E,
+		[CONF_DELAY_P2P] = DM_P2P,
+		[CONF_DELAY_AUTO] = DM_AUTO,
+	};
+	char uds[CONF_PATH_MAX + 16];
+	struct config *saved = cfg;
+	int err = 0;
+
+	cfg = conf;
+	if (c->ptp.network_transport < 0 || c->ptp.network_transport > CONF_TRANSPORT_L2 ||
+	    c->ptp.delay_mechanism < 0 || c->ptp.delay_mechanism > CONF_DELAY_AUTO) {
+		cfg = saved;
+		return -1;
+	}
+	uds_path(c, uds, sizeof(uds));
+	err |= set_int("slaveOnly", 1);
+	err |= set_int("domainNumber", c->ptp.domain_number);
+	err |= set_int("network_transport", transports[c->ptp.network_transport]);
+	err |= set_int("delay_mechanism", delays[c->ptp.delay_mechanism]);
+	err |= set_int("time_stamping", c->ptp.time_stamping == CONF_TS_SOFTWARE ?
+		       TS_SOFTWARE : TS_HARDWARE);
+	/* A shared, loaded machine (and the emulator) can be slower than
+	   linuxptp's 1 ms default for a TX timestamp. */
+	err |= set_int("tx_timestamp_timeout", 10);
+	err |= set_int("logging_level", print_level(c->log.linuxptp_level));
+	err |= set_int("use_syslog", c->log.target == CONF_LOG_SYSLOG);
+	err |= set_int("verbose", c->log.target != CONF_LOG_SYSLOG);
+	if (config_set_string(cfg, "uds_address", uds)) {
+		log_error("ptp: linuxptp refused uds_address %s", uds);
+		err = -1;
+	}
+	if (config_set_string(cfg, "message_tag", "ptp")) {
+		err = -1;
+	}
+	/* The pass-through keys come last, so they override ours; bridge/
+	   checked each against linuxptp's own table when the file was read. */
+	for (int i = 0; i < c->ptp.n_pass; i++) {
+		if (config_parse_option(cfg, c->ptp.pass[i].key, c->ptp.pass[i].value)) {
+			log_error("ptp: %s:%d: linuxptp refused %s %s", c->file,
+				  c->ptp.pass[i].line, c->ptp.pass[i].key,
+				  c->ptp.pass[i].value);
+			err = -1;
+		}
+	}
+	cfg = saved;
+	return err ? -1 : 0;
+}
+
+int ptp_module_start(const struct bridge_conf *c)
+{
+	memset(&state, 0, sizeof(state));
+	last_ingress_ns = 0;
+	n_registered = 0;
+
+	cfg = config_create();
+	if (!cfg) {
+		log_error("ptp: config_create failed");
+		return -1;
+	}
+	if (ptp_engine_configure(cfg, c))
+		goto fail;
+
+	print_set_progname("bridged");
+	print_set_tag(config_get_string(cfg, NULL, "message_tag"));
+	print_set_verbose(config_get_int(cfg, NULL, "verbose"));
+	print_set_syslog(config_get_int(cfg, NULL, "use_syslog"));
+	print_set_level(config_get_int(cfg, NULL, "logging_level"));
+
+	/* The globals ptp4l's main() sets before clock_create(). */
+	assume_two_step = config_get_int(cfg, NULL, "assume_two_step");
+	sk_check_fupsync = config_get_int(cfg, NULL, "check_fup_sync");
+	sk_tx_timeout = config_get_int(cfg, NULL, "tx_timestamp_timeout");
+	sk_hwts_filter_mode = config_get_int(cfg, NULL, "hwts_filter");
+
+	iface = config_create_interface(c->ptp.interface, cfg);
+	if (!iface) {
+		log_error("ptp: cannot use interface %s", c->ptp.interface);
+		goto fail;
+	}
+	engine = clock_create(CLOCK_TYPE_ORDINARY, cfg, NULL);
+	if (!engine) {
+		log_error("ptp: linuxptp could not create the clock on %s"
+			  " (timestamping %s)", c->ptp.interface,
+			  c->ptp.time_stamping == CONF_TS_SOFTWARE ? "software" : "hardware");
+		goto fail;
+	}
+	snprintf(state.interface, sizeof(state.interface), "%s", c->ptp.interface);
+	state.software_ts = c->ptp.time_stamping == CONF_TS_SOFTWARE;
+	state.phc_index = state.software_ts ? -1 : interface_phc_index(iface);
+	state.domain = c->ptp.domain_number;
+	if (engine_capture())
+		goto fail;
+	update_state();
+	ptp_ctl_register();
+	log_info("ptp: engine on %s (%s timestamping, PHC %d), %d descriptors",
+		 c->ptp.interface, state.software_ts ? "software" : "hardware",
+		 state.phc_index, n_registered);
+	return 0;
+fail:
+	ptp_module_stop();
+	return -1;
+}
+
+int ptp_module_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
+{
+	/* linuxptp's clock cannot change transport, interface or timestamping
+	   in place: any [ptp] change restarts the engine. */
+	return 1;
+}
+
+void ptp_module_stop(void)
+{
+	unregister_all();
+	if (engine) {
+		clock_destroy(engine);
+		engine = NULL;
+	}
+	if (cfg) {
+		config_destroy(cfg);
+		cfg = NULL;
+	}
+	iface = NULL;
+	memset(&state, 0, sizeof(state));
+}
+
+void ptp_get_state(struct ptp_state *s)
+{
+	*s = state;
+}
+
+bool ptp_state_locked(const struct ptp_state *s)
+{
+	return s->running && s->port_state == PTP_PS_SLAVE &&
+	       (s->servo_state == PTP_SERVO_LOCKED ||
+		s->servo_state == PTP_SERVO_LOCKED_STABLE);
+}
+
+const char *ptp_port_state_name(int st)
+{
+	static const char *const names[] = {
+		"NONE", "INITIALIZING", "FAULTY", "DISABLED", "LISTENING",
+		"PRE_MASTER", "MASTER", "PASSIVE", "UNCALIBRATED", "SLAVE",
+		"GRAND_MASTER",
+	};
+
+	if (st < 0 || st >= (int)(sizeof(names) / sizeof(names[0])))
+		return "UNKNOWN";
+	return names[st];
+}
+
+const char *ptp_servo_state_name(int st)
+{
+	static const char *const names[] = {
+		"unlocked", "jump", "locked", "locked_stable",
+	};
+
+	if (st < 0 || st >= (int)(sizeof(names) / sizeof(names[0])))
+		return "unknown";
+	return names[st];
+}
