@@ -283,8 +283,9 @@ static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 	case SERVO_UNLOCKED:
 		break;
 	case SERVO_JUMP:
-		/* Our servo config has no thresholds; a jump means the servo
-		   wants one anyway: slew at its maximum instead. */
+		/* The servo asks for a step (linuxptp's first_step_threshold):
+		   we already decided above that steps are not allowed now, so
+		   we slew with the frequency it estimated. */
 		set_freq(-adj);
 		break;
 	case SERVO_LOCKED:
@@ -469,12 +470,16 @@ int phc_module_start(const struct bridge_conf *c)
 		warn_if_steered();
 		if (open_phc(c->ptp.interface))
 			return -1;
-		servo_cfg = config_create();
+		/* Kept for the life of the process and never changed: linuxptp
+		   3.1.1 shares the global items of all its configs (one static
+		   table), so a value set here would change the engine's too,
+		   and destroying a config leaves dangling strings behind.  The
+		   servo gets linuxptp's defaults; we make our own decision about
+		   steps (step_threshold/step_limit) whatever it says. */
+		if (!servo_cfg)
+			servo_cfg = config_create();
 		if (!servo_cfg)
 			return -1;
-		/* We decide about steps ourselves (step_threshold/step_limit). */
-		config_set_double(servo_cfg, "step_threshold", 0.0);
-		config_set_double(servo_cfg, "first_step_threshold", 0.0);
 		clockadj_init(CLOCK_REALTIME);
 		fadj = clockadj_get_freq(CLOCK_REALTIME);
 		max_adj = sysclk_max_freq();
@@ -525,10 +530,6 @@ void phc_module_stop(void)
 	if (servo) {
 		servo_destroy(servo);
 		servo = NULL;
-	}
-	if (servo_cfg) {
-		config_destroy(servo_cfg);
-		servo_cfg = NULL;
 	}
 	if (leap_set) {
 		sysclk_set_leap(0);

@@ -357,17 +357,37 @@ int ptp_engine_configure(struct config *conf, const struct bridge_conf *c)
 	return err ? -1 : 0;
 }
 
+/* Forget the interface of the previous start (see ptp_module_start).  struct
+   interface is private to linuxptp's interface.c, so the list is reset, not
+   walked; the clock that used it has been destroyed and the few bytes of
+   the old entry are left behind, once per engine restart. */
+static void drop_interfaces(void)
+{
+	if (!cfg)
+		return;
+	STAILQ_INIT(&cfg->interfaces);
+	cfg->n_interfaces = 0;
+}
+
 int ptp_module_start(const struct bridge_conf *c)
 {
 	memset(&state, 0, sizeof(state));
 	last_ingress_ns = 0;
 	n_registered = 0;
 
-	cfg = config_create();
+	/* One linuxptp config for the life of the process: in 3.1.1 the
+	   global items of every config are the same static table, and
+	   config_destroy() frees their strings but leaves them marked as
+	   allocated, so the next config_set_string() frees them again.  An
+	   engine restart reuses the config and only drops its interface. */
 	if (!cfg) {
-		log_error("ptp: config_create failed");
-		return -1;
+		cfg = config_create();
+		if (!cfg) {
+			log_error("ptp: config_create failed");
+			return -1;
+		}
 	}
+	drop_interfaces();
 	if (ptp_engine_configure(cfg, c))
 		goto fail;
 
@@ -426,10 +446,7 @@ void ptp_module_stop(void)
 		clock_destroy(engine);
 		engine = NULL;
 	}
-	if (cfg) {
-		config_destroy(cfg);
-		cfg = NULL;
-	}
+	drop_interfaces();
 	iface = NULL;
 	memset(&state, 0, sizeof(state));
 }
