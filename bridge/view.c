@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "bridge/view.h"
+#include "ntp/ntp_view.h"
+#include "ptp/ptp_view.h"
 
 /* Look up "a.b.c" in nested objects. */
 static struct json_object *lookup(struct json_object *o, const char *path)
@@ -152,6 +154,8 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 	fprintf(out, "Leap status : %s\n", leap_text((int)view_num(data, "reference.leap", 3)));
 	fprintf(out, "Root disp.  : %s\n",
 		view_seconds(view_num(data, "reference.root_dispersion_s", 0), b1, sizeof(b1)) + 1);
+	/* ptp/ and phc/: PTP port, offsets, system clock, UTC offset */
+	ptp_view_status_lines(data, out);
 	fprintf(out, "Modules     :");
 	if (mods && json_object_object_length(mods)) {
 		json_object_object_foreach(mods, name, sec)
@@ -206,6 +210,12 @@ static const struct {
 	{ "config.show", view_config_show },
 	{ "metrics", view_text },
 	{ "help", view_help },
+	/* ntp/ (ntp/ntp_view.c) */
+	{ "serverstats", ntp_view_serverstats },
+	{ "clients", ntp_view_clients },
+	/* ptp/ and phc/ (ptp/ptp_view.c) */
+	{ "ptp", ptp_view_ptp },
+	{ "tracking", ptp_view_tracking },
 };
 
 void view_render(const char *cmd, struct json_object *data, FILE *out, const struct view_opts *o)

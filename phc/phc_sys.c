@@ -377,7 +377,7 @@ static void tracking_json(struct json_object *o)
 	refid[2] = (char)(s.refid >> 8);
 	refid[3] = (char)s.refid;
 	refid[4] = 0;
-	ADD(o, "state", json_object_new_string(ref_sync_name(s.sync)));
+	ADD(o, "reference_state", json_object_new_string(ref_sync_name(s.sync)));
 	ADD(o, "reference_id", json_object_new_string(refid));
 	ADD(o, "stratum", json_object_new_int(s.stratum));
 	ADD(o, "leap", json_object_new_int(s.leap));
@@ -418,7 +418,32 @@ static int cmd_tracking(struct json_object *req, struct json_object *data,
 
 static void status_clock(struct json_object *o)
 {
+	struct json_object *w = json_object_new_array();
+	char buf[160];
+
 	tracking_json(o);
+	if (!trk.ever_synced)
+		json_object_array_add(w, json_object_new_string(
+			"never locked to a grandmaster yet: no time is served"));
+	if (trk.ref_sync == REF_HOLDOVER) {
+		snprintf(buf, sizeof(buf), "holdover for %.0f s (unsynchronised after %.0f s)",
+			 trk.holdover_age, conf.clock.holdover_max);
+		json_object_array_add(w, json_object_new_string(buf));
+	}
+	if (trk.ever_synced && trk.ref_sync == REF_UNSYNCED)
+		json_object_array_add(w, json_object_new_string(
+			"holdover expired: clients are told leap=3 (unsynchronised)"));
+	if (trk.utc_source == PHC_UTC_CONFIG) {
+		snprintf(buf, sizeof(buf), "UTC offset %d s from the config, not from the GM",
+			 trk.utc_offset);
+		json_object_array_add(w, json_object_new_string(buf));
+	}
+	if (trk.leapfile_expired)
+		json_object_array_add(w, json_object_new_string("the leap file has expired"));
+	if (trk.other_writer)
+		json_object_array_add(w, json_object_new_string(
+			"another process changes the system clock's frequency"));
+	json_object_object_add(o, "warnings", w);
 }
 
 /* --- module ---------------------------------------------------------------- */
@@ -503,7 +528,7 @@ int phc_module_start(const struct bridge_conf *c)
 	if (!registered) {
 		ctl_register("tracking", CTL_READ, cmd_tracking,
 			     "system clock tracking, like chronyc tracking");
-		ctl_add_status("clock", status_clock);
+		ctl_add_status("phc", status_clock);
 		registered = 1;
 	}
 	return 0;

@@ -10,3 +10,6 @@ $(BUILD)/bin/bridged: LIBS += -Wl,--wrap=poll
 UNIT_TESTS += test_ptp_engine
 $(BUILD)/tests/test_ptp_engine: LIBS += -Wl,--wrap=poll
 UNIT_EXCLUDE_test_ptp_engine = ptp/ptp_engine.c
+
+# bridgectl's views of the PTP and clock side.
+BRIDGECTL_SRCS += ptp/ptp_view.c

@@ -78,6 +78,7 @@ static int cmd_ptp(struct json_object *req, struct json_object *data,
 
 static void status_ptp(struct json_object *o)
 {
+	struct json_object *w;
 	struct ptp_state s;
 
 	ptp_get_state(&s);
@@ -94,6 +95,22 @@ static void status_ptp(struct json_object *o)
 	ADD(o, "leap61", json_object_new_boolean(s.leap61));
 	ADD(o, "leap59", json_object_new_boolean(s.leap59));
 	ADD(o, "time_traceable", json_object_new_boolean(s.time_traceable));
+
+	w = json_object_new_array();
+	if (s.software_ts)
+		json_object_array_add(w, json_object_new_string(
+			"software timestamping (time_stamping = software): microseconds, not ns"));
+	if (s.running && !s.have_parent)
+		json_object_array_add(w, json_object_new_string(
+			s.port_state == PTP_PS_FAULTY ? "PTP port faulty (link down?)" :
+			"no grandmaster heard"));
+	if (s.have_parent && !s.utc_offset_valid)
+		json_object_array_add(w, json_object_new_string(
+			"the grandmaster does not say currentUtcOffsetValid"));
+	if (s.have_parent && !s.time_traceable)
+		json_object_array_add(w, json_object_new_string(
+			"the grandmaster's time is not traceable"));
+	ADD(o, "warnings", w);
 }
 
 void ptp_ctl_register(void)
