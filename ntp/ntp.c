@@ -1,0 +1,310 @@
+/*
+ * The ntp module: start/reload/stop for bridged, the `local` reference,
+ * control commands, status section and metrics.
+ */
+#include "ntp/ntp.h"
+
+#include <json-c/json.h>
+#include <string.h>
+#include <time.h>
+
+#include "bridge/ctl.h"
+#include "bridge/log.h"
+#include "bridge/loop.h"
+#include "bridge/ref_state.h"
+#include "ntp/ntp_clientlog.h"
+#include "ntp/ntp_packet.h"
+#include "ntp/ntp_server.h"
+
+/* How often the `local` reference is refreshed (ns). */
+#define LOCAL_PERIOD_NS		1000000000ull
+#define RATE_PERIOD_S		10
+
+static struct {
+	int local_stratum;
+	uint64_t local_gen;		/* generation of our last publish */
+	bool local_active;
+	struct loop_timer *timer;
+	bool registered;
+	/* request rate for status */
+	uint64_t rate_last_requests;
+	uint64_t rate_last_ns;
+	double rate;
+} ntp;
+
+/* ---- `local`: chrony's `local stratum N` -------------------------------- */
+
+static void local_publish(void)
+{
+	struct ref_snapshot s, back;
+
+	memset(&s, 0, sizeof(s));
+	s.sync = REF_SYNCED;
+	s.leap = 0;
+	s.stratum = ntp.local_stratum;
+	s.refid = NTP_REFID_LOCAL;
+	s.root_delay = 0.0;
+	s.root_dispersion = 0.0;
+	s.dispersion_rate = 0.0;
+	clock_gettime(CLOCK_REALTIME, &s.ref_time);
+	ref_state_read(&back);
+	s.utc_offset = back.utc_offset;
+	ref_state_publish(&s);
+	ref_state_read(&back);
+	ntp.local_gen = back.generation;
+	if (!ntp.local_active)
+		log_info("ntp: no reference published: serving the system clock as stratum %d (local_stratum)",
+			 ntp.local_stratum);
+	ntp.local_active = true;
+}
+
+/* The hot path serves `local` by itself whenever the published reference
+   is unsynchronised (ntp_server.c), so it never races another writer.  We
+   also publish the local snapshot for status and the other readers, but
+   only while nobody else has ever published one. */
+static void local_tick(void *arg)
+{
+	struct ref_snapshot s;
+
+	if (ntp.local_stratum <= 0) {
+		ntp.local_active = false;
+		return;
+	}
+	ref_state_read(&s);
+	if (s.generation == 0 || s.generation == ntp.local_gen) {
+		local_publish();
+		return;
+	}
+	if ((s.sync == REF_UNSYNCED) != ntp.local_active)
+		log_info(s.sync == REF_UNSYNCED ?
+			 "ntp: reference unsynchronised: serving the system clock as stratum %d (local_stratum)" :
+			 "ntp: reference synchronised: local_stratum %d steps aside", ntp.local_stratum);
+	ntp.local_active = s.sync == REF_UNSYNCED;
+}
+
+static void rate_tick(void)
+{
+	struct ntp_stats st;
+	uint64_t now = loop_now_ns();
+
+	ntp_server_stats(&st);
+	if (ntp.rate_last_ns && now > ntp.rate_last_ns)
+		ntp.rate = (double)(st.requests - ntp.rate_last_requests) * 1e9 /
+			   (double)(now - ntp.rate_last_ns);
+	ntp.rate_last_ns = now;
+	ntp.rate_last_requests = st.requests;
+}
+
+static void timer_cb(void *arg)
+{
+	static unsigned int ticks;
+
+	local_tick(arg);
+	if (ticks++ % RATE_PERIOD_S == 0)
+		rate_tick();
+}
+
+/* ---- control ----------------------------------------------------------- */
+
+#define ADD_U64(o, k, v) json_object_object_add(o, k, json_object_new_int64((int64_t)(v)))
+
+static void fill_serverstats(struct json_object *d)
+{
+	struct ntp_stats st;
+	struct clg_stats cs;
+
+	ntp_server_stats(&st);
+	ntp_server_clientlog_stats(&cs);
+	ADD_U64(d, "ntp_packets_received", st.rx_packets);
+	ADD_U64(d, "ntp_bytes_received", st.rx_bytes);
+	ADD_U64(d, "ntp_requests", st.requests);
+	ADD_U64(d, "ntp_responses", st.responses);
+	ADD_U64(d, "ntp_bytes_sent", st.tx_bytes);
+	ADD_U64(d, "ntp_interleaved_responses", st.interleaved);
+	ADD_U64(d, "ntp_dropped_invalid", st.dropped_invalid);
+	ADD_U64(d, "ntp_dropped_mode", st.dropped_mode);
+	ADD_U64(d, "ntp_dropped_acl", st.dropped_acl);
+	ADD_U64(d, "ntp_dropped_ratelimit", st.dropped_ratelimit);
+	ADD_U64(d, "ntp_kod_sent", st.kod_sent);
+	ADD_U64(d, "ntp_dropped_unsynced", st.dropped_unsynced);
+	ADD_U64(d, "ntp_dropped_broadcast", st.dropped_broadcast);
+	ADD_U64(d, "ntp_send_errors", st.send_errors);
+	ADD_U64(d, "ntp_hw_rx_timestamps", st.rx_ts_hw);
+	ADD_U64(d, "ntp_kernel_rx_timestamps", st.rx_ts_sw);
+	ADD_U64(d, "ntp_daemon_rx_timestamps", st.rx_ts_daemon);
+	ADD_U64(d, "ntp_hw_tx_timestamps", st.tx_ts_hw);
+	ADD_U64(d, "ntp_kernel_tx_timestamps", st.tx_ts_sw);
+	ADD_U64(d, "ntp_tx_timestamps_requested", st.tx_ts_requested);
+	ADD_U64(d, "ntp_tx_timestamps_unmatched", st.tx_ts_unmatched);
+	ADD_U64(d, "clientlog_records", cs.records);
+	ADD_U64(d, "clientlog_capacity", cs.capacity);
+	ADD_U64(d, "clientlog_evictions", cs.evictions);
+	ADD_U64(d, "clientlog_bytes", cs.bytes);
+	ADD_U64(d, "clientlog_bytes_per_record", clg_bytes_per_record());
+	json_object_object_add(d, "timestamping", json_object_new_string(ntp_server_ts_mode()));
+	json_object_object_add(d, "workers", json_object_new_int(ntp_server_workers()));
+}
+
+static int cmd_serverstats(struct json_object *req, struct json_object *data, char *err,
+			   size_t errlen)
+{
+	if (!ntp_server_running()) {
+		snprintf(err, errlen, "the NTP server is not running");
+		return -1;
+	}
+	fill_serverstats(data);
+	return 0;
+}
+
+static int cmd_clients(struct json_object *req, struct json_object *data, char *err,
+		       size_t errlen)
+{
+	static struct ntp_client_row rows[256];
+	struct json_object *args, *arr;
+	int max = 32, n, i;
+
+	if (!ntp_server_running()) {
+		snprintf(err, errlen, "the NTP server is not running");
+		return -1;
+	}
+	if (json_object_object_get_ex(req, "args", &args) &&
+	    json_object_is_type(args, json_type_array) && json_object_array_length(args) > 0) {
+		int v = atoi(json_object_get_string(json_object_array_get_idx(args, 0)));
+
+		if (v < 1 || v > 256) {
+			snprintf(err, errlen, "clients [N]: N from 1 to 256");
+			return -1;
+		}
+		max = v;
+	}
+	n = ntp_server_clients(rows, max);
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "address", json_object_new_string(rows[i].addr));
+		ADD_U64(o, "ntp_hits", rows[i].hits);
+		ADD_U64(o, "ntp_interleaved", rows[i].xleave_hits);
+		ADD_U64(o, "ntp_drops", rows[i].drops);
+		json_object_object_add(o, "last_s", json_object_new_double(rows[i].last_ago));
+		json_object_object_add(o, "worker", json_object_new_int(rows[i].worker));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(data, "clients", arr);
+	{
+		struct clg_stats cs;
+
+		ntp_server_clientlog_stats(&cs);
+		ADD_U64(data, "records", cs.records);
+	}
+	return 0;
+}
+
+static void status_fill(struct json_object *sec)
+{
+	struct ntp_stats st;
+	struct clg_stats cs;
+
+	if (!ntp_server_running()) {
+		json_object_object_add(sec, "state", json_object_new_string("stopped"));
+		return;
+	}
+	ntp_server_stats(&st);
+	ntp_server_clientlog_stats(&cs);
+	json_object_object_add(sec, "state", json_object_new_string("serving"));
+	json_object_object_add(sec, "requests_per_s", json_object_new_double(ntp.rate));
+	ADD_U64(sec, "clients", cs.records);
+	json_object_object_add(sec, "interleaved_share",
+			       json_object_new_double(st.responses ?
+						      (double)st.interleaved / st.responses : 0.0));
+	ADD_U64(sec, "dropped", st.dropped_acl + st.dropped_ratelimit + st.dropped_invalid +
+				st.dropped_mode + st.dropped_unsynced + st.dropped_broadcast);
+	ADD_U64(sec, "clientlog_evictions", cs.evictions);
+	json_object_object_add(sec, "timestamping", json_object_new_string(ntp_server_ts_mode()));
+	json_object_object_add(sec, "local_reference", json_object_new_boolean(ntp.local_active));
+}
+
+void ntp_metrics_append(FILE *fp)
+{
+	struct ntp_stats st;
+	struct clg_stats cs;
+
+	if (!ntp_server_running())
+		return;
+	ntp_server_stats(&st);
+	ntp_server_clientlog_stats(&cs);
+#define M(name, type, help, val) \
+	fprintf(fp, "# HELP ptpbridge_serverstats_" name " " help "\n" \
+		"# TYPE ptpbridge_serverstats_" name " " type "\n" \
+		"ptpbridge_serverstats_" name " %llu\n", (unsigned long long)(val))
+	M("ntp_packets_received_total", "counter", "NTP packets received.", st.rx_packets);
+	M("ntp_packets_dropped_total", "counter", "NTP packets not answered.",
+	  st.rx_packets - st.responses);
+	M("ntp_responses_total", "counter", "NTP responses sent (including KoD).", st.responses);
+	M("ntp_interleaved_packets_received_total", "counter",
+	  "NTP responses sent in interleaved mode.", st.interleaved);
+	M("ntp_acl_dropped_total", "counter", "NTP requests refused by allow/deny.",
+	  st.dropped_acl);
+	M("ntp_ratelimit_dropped_total", "counter", "NTP requests dropped by the rate limit.",
+	  st.dropped_ratelimit);
+	M("ntp_kod_sent_total", "counter", "KoD RATE responses sent.", st.kod_sent);
+	M("ntp_hw_rx_timestamps_total", "counter", "Hardware RX timestamps.", st.rx_ts_hw);
+	M("ntp_kernel_rx_timestamps_total", "counter", "Kernel RX timestamps.", st.rx_ts_sw);
+	M("ntp_daemon_rx_timestamps_total", "counter", "Daemon RX timestamps.", st.rx_ts_daemon);
+	M("ntp_hw_tx_timestamps_total", "counter", "Hardware TX timestamps.", st.tx_ts_hw);
+	M("ntp_kernel_tx_timestamps_total", "counter", "Kernel TX timestamps.", st.tx_ts_sw);
+	M("ntp_clientlog_records", "gauge", "Client records in use.", cs.records);
+	M("ntp_clientlog_capacity", "gauge", "Client records that fit clientloglimit.", cs.capacity);
+	M("ntp_clientlog_evictions_total", "counter", "Client records evicted (least recent).",
+	  cs.evictions);
+	M("ntp_clientlog_bytes", "gauge", "Memory of the client log.", cs.bytes);
+#undef M
+}
+
+/* ---- module entry points ------------------------------------------------ */
+
+int ntp_start(const struct bridge_conf *c)
+{
+	memset(&ntp, 0, sizeof(ntp));
+	ntp.local_stratum = c->ntp.local_stratum;
+	if (!ntp.registered) {
+		ctl_register("serverstats", CTL_READ, cmd_serverstats,
+			     "NTP server counters (like chronyc serverstats)");
+		ctl_register("clients", CTL_READ, cmd_clients,
+			     "NTP clients by requests [N] (like chronyc clients)");
+		ctl_add_status("ntp", status_fill);
+		ctl_add_metrics(ntp_metrics_append);
+		ntp.registered = true;
+	}
+	if (c->ntp.n_allow == 0)
+		log_warn("ntp: no allow rule: no client will be served (as chrony without allow)");
+	if (ntp.local_stratum > 0)
+		local_tick(NULL);
+	ntp.timer = loop_add_timer(LOCAL_PERIOD_NS, LOCAL_PERIOD_NS, timer_cb, NULL);
+	return ntp_server_start(c);
+}
+
+int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
+{
+	const struct bridge_conf *o = old_conf, *n = new_conf;
+
+	if (strcmp(o->ntp.interface, n->ntp.interface) || o->ntp.port != n->ntp.port ||
+	    o->ntp.n_bindaddress != n->ntp.n_bindaddress ||
+	    memcmp(o->ntp.bindaddress, n->ntp.bindaddress, sizeof(o->ntp.bindaddress)) ||
+	    o->ntp.clientloglimit != n->ntp.clientloglimit ||
+	    o->ntp.hwtimestamp != n->ntp.hwtimestamp || o->ntp.workers != n->ntp.workers)
+		return 1;
+	if (ntp_server_reload(n) != 0)
+		return 1;
+	ntp.local_stratum = n->ntp.local_stratum;
+	return 0;
+}
+
+void ntp_stop(void)
+{
+	ntp_server_stop();
+	if (ntp.timer)
+		loop_del_timer(ntp.timer);
+	ntp.timer = NULL;
+	ntp.local_active = false;
+}

@@ -1,0 +1,116 @@
+/**
+ * @file ntp_clientlog.h
+ * @brief The client log: one record per client address, in a hash, bounded
+ * by `clientloglimit` bytes, least recently seen evicted first.
+ *
+ * A record holds what interleaved mode needs (the receive timestamp of the
+ * client's last request and the transmit timestamp of our last response to
+ * it), the rate-limit bucket and counters.  All memory is allocated when the
+ * log is created; lookups, inserts and evictions never allocate.
+ *
+ * Not thread-safe: each worker owns its own log (a client always reaches
+ * the same worker, see ntp_server.c).
+ */
+#ifndef PB_NTP_CLIENTLOG_H
+#define PB_NTP_CLIENTLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ntp/ntp_packet.h"
+
+#define CLG_NONE UINT32_MAX
+
+/* Time in the log is CLOCK_MONOTONIC in units of 1/256 s, 32 bits: it
+   wraps after 194 days, and only differences are used. */
+#define CLG_TICKS_PER_SEC 256
+
+/* Rate-limit tokens are kept in 1/64 of a request. */
+#define CLG_TOKEN_SCALE 64
+
+/*
+ * One client: 60 bytes.  Packed to 4-byte alignment so the two 64-bit
+ * timestamps do not pad it to 64; never take the address of a member.
+ */
+struct clg_record {
+	ntp_ts rx;		/**< our RX stamp of its last request, as sent; 0 = none */
+	ntp_ts tx;		/**< our TX stamp of the last response; 0 = none */
+	uint8_t addr[16];	/**< IPv6, or IPv4-mapped IPv6 */
+	uint32_t lru_prev;	/**< towards the most recently seen */
+	uint32_t lru_next;	/**< towards the least recently seen */
+	uint32_t hash_next;	/**< chain of its hash bucket */
+	uint32_t last;		/**< last request, ticks */
+	uint32_t hits;		/**< requests seen */
+	uint32_t xleave_hits;	/**< responses sent interleaved */
+	uint16_t tokens;	/**< rate-limit bucket, CLG_TOKEN_SCALE per request */
+	uint16_t drops;		/**< requests rate-limited (saturating) */
+} __attribute__((packed, aligned(4)));
+
+/** Rate limiting as chrony's `ratelimit interval I burst B leak L`. */
+struct clg_ratelimit {
+	bool enabled;
+	int interval;		/**< log2 s between requests, long-term */
+	int burst;		/**< bucket depth, requests */
+	int leak;		/**< a limited request is answered with probability 2^-leak */
+};
+
+struct clientlog;
+
+/**
+ * Create a log that uses at most limit_bytes for records and hash buckets.
+ * @return NULL on allocation failure; a log of capacity 0 when the limit
+ *         holds no record (every lookup then fails)
+ */
+struct clientlog *clg_create(uint64_t limit_bytes, uint64_t seed);
+void clg_destroy(struct clientlog *log);
+
+/** Bytes one record costs including its share of the hash table (worst case). */
+size_t clg_bytes_per_record(void);
+
+/**
+ * Find the record of addr or make one, evicting the least recently seen
+ * record when full; the record becomes the most recently seen and its hit
+ * counted.  A new record starts with a full bucket.
+ * @param now        ticks
+ * @param prev_last  receives the record's previous `last` (now for a new one)
+ * @return record index, or CLG_NONE if the log has no capacity
+ */
+uint32_t clg_access(struct clientlog *log, const uint8_t addr[16], uint32_t now,
+		    uint32_t *prev_last);
+
+/** Find without touching. @return index or CLG_NONE */
+uint32_t clg_find(const struct clientlog *log, const uint8_t addr[16]);
+
+struct clg_record *clg_record(struct clientlog *log, uint32_t idx);
+const struct clg_record *clg_record_const(const struct clientlog *log, uint32_t idx);
+
+/**
+ * Apply the token bucket of a record for one request.  Tokens accrue at
+ * one per 2^interval s up to burst; a request spends one.  Without a
+ * token, the request is still allowed with probability 2^-leak (rnd is a
+ * uniform random 32-bit number supplied by the caller).
+ * @param prev_last  the record's `last` before clg_access() updated it
+ * @return true if the request may be answered normally
+ */
+bool clg_rate_check(struct clg_record *r, uint32_t prev_last, uint32_t now,
+		    const struct clg_ratelimit *rl, uint32_t rnd);
+
+struct clg_stats {
+	uint64_t capacity;	/**< records */
+	uint64_t records;	/**< in use */
+	uint64_t evictions;	/**< records dropped to make room */
+	uint64_t bytes;		/**< memory of records + buckets */
+};
+void clg_get_stats(const struct clientlog *log, struct clg_stats *st);
+
+/**
+ * Walk records from the most recently seen.
+ * @return next index after idx (start with CLG_NONE), CLG_NONE at the end
+ */
+uint32_t clg_next_mru(const struct clientlog *log, uint32_t idx);
+
+/** Clear interleaved state of all records (e.g. after a clock step). */
+void clg_reset_timestamps(struct clientlog *log);
+
+#endif

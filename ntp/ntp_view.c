@@ -1,0 +1,67 @@
+/*
+ * Text views in the manner of chronyc serverstats / chronyc clients.
+ */
+#include "ntp/ntp_view.h"
+
+#include <json-c/json.h>
+
+static const struct {
+	const char *key;
+	const char *label;
+} stat_rows[] = {
+	{ "ntp_packets_received", "NTP packets received" },
+	{ "ntp_requests", "NTP client requests" },
+	{ "ntp_responses", "NTP responses sent" },
+	{ "ntp_interleaved_responses", "NTP interleaved responses" },
+	{ "ntp_dropped_acl", "NTP dropped (allow/deny)" },
+	{ "ntp_dropped_ratelimit", "NTP dropped (rate limit)" },
+	{ "ntp_kod_sent", "NTP KoD RATE sent" },
+	{ "ntp_dropped_invalid", "NTP dropped (malformed)" },
+	{ "ntp_dropped_mode", "NTP dropped (not a request)" },
+	{ "ntp_dropped_unsynced", "NTP dropped (unsynchronised)" },
+	{ "ntp_dropped_broadcast", "NTP dropped (broadcast)" },
+	{ "ntp_send_errors", "NTP send errors" },
+	{ "ntp_hw_rx_timestamps", "NTP hardware RX timestamps" },
+	{ "ntp_kernel_rx_timestamps", "NTP kernel RX timestamps" },
+	{ "ntp_daemon_rx_timestamps", "NTP daemon RX timestamps" },
+	{ "ntp_hw_tx_timestamps", "NTP hardware TX timestamps" },
+	{ "ntp_kernel_tx_timestamps", "NTP kernel TX timestamps" },
+	{ "ntp_tx_timestamps_unmatched", "NTP TX timestamps unmatched" },
+	{ "ntp_bytes_received", "NTP bytes received" },
+	{ "ntp_bytes_sent", "NTP bytes sent" },
+	{ "clientlog_records", "Client log records" },
+	{ "clientlog_capacity", "Client log capacity" },
+	{ "clientlog_evictions", "Client log evictions" },
+	{ "clientlog_bytes", "Client log memory (bytes)" },
+	{ "clientlog_bytes_per_record", "Client log bytes per record" },
+};
+
+void ntp_view_serverstats(struct json_object *data, FILE *out, const struct view_opts *o)
+{
+	for (size_t i = 0; i < sizeof(stat_rows) / sizeof(stat_rows[0]); i++)
+		fprintf(out, "%-31s: %.0f\n", stat_rows[i].label,
+			view_num(data, stat_rows[i].key, 0));
+	fprintf(out, "%-31s: %s\n", "Timestamping", view_str(data, "timestamping", "?"));
+	fprintf(out, "%-31s: %.0f\n", "Workers", view_num(data, "workers", 1));
+}
+
+void ntp_view_clients(struct json_object *data, FILE *out, const struct view_opts *o)
+{
+	struct json_object *arr;
+	size_t i, n;
+
+	fprintf(out, "%-39s %10s %8s %10s %7s\n", "Address", "NTP", "Drop", "Xleave", "Last");
+	fprintf(out, "=============================================================================\n");
+	if (!json_object_object_get_ex(data, "clients", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(arr, i);
+		double last = view_num(c, "last_s", 0);
+
+		fprintf(out, "%-39.39s %10.0f %8.0f %10.0f %6.0f%s\n", view_str(c, "address", "?"),
+			view_num(c, "ntp_hits", 0), view_num(c, "ntp_drops", 0),
+			view_num(c, "ntp_interleaved", 0), last < 1e5 ? last : 99999, "s");
+	}
+}
