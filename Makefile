@@ -91,6 +91,18 @@ $(AUTOCONF_H): $(KCONFIG_CONFIG) scripts/kconfig-header.sh
 .PHONY: all build menuconfig nconfig olddefconfig oldconfig savedefconfig \
 	list-defconfigs
 
+# --- build definitions (before the fragments: their prerequisites use them) --
+PKGS := inih json-c libnl-3.0 libnl-route-3.0 libmnl
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LIBS = $(LINUXPTP_LIB) $(PKG_LIBS) -lm -lrt -pthread
+
+BRIDGED = $(BUILD)/bin/bridged
+BRIDGECTL = $(BUILD)/bin/bridgectl
+
+# Objects: $(BUILD)/obj/<path>.o for <path>.c
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
 # --- modules ----------------------------------------------------------------
 # Each fragment appends to these lists:
 #   BRIDGED_SRCS BRIDGECTL_SRCS COMMON_SRCS  sources of the two programs
@@ -104,21 +116,11 @@ include bridge/bridge.mk
 -include ptp/ptp.mk
 -include phc/phc.mk
 -include ntp/ntp.mk
-include tests/tests.mk
 -include tests/hwsim/hwsim.mk
 -include tests/bench/bench.mk
 -include board/board.mk
-
-PKGS := inih json-c libnl-3.0 libnl-route-3.0 libmnl
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-LIBS = $(LINUXPTP_LIB) $(PKG_LIBS) -lm -lrt -pthread
-
-BRIDGED = $(BUILD)/bin/bridged
-BRIDGECTL = $(BUILD)/bin/bridgectl
-
-# Objects: $(BUILD)/obj/<path>.o for <path>.c
-obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# Last: its rules use the lists every fragment above appended to.
+include tests/tests.mk
 
 $(BUILD)/obj/%.o: %.c $(AUTOCONF_H) | $(LINUXPTP_LIB)
 	@mkdir -p $(dir $@)

@@ -77,18 +77,27 @@ static void print_errors(const struct conf_errors *e)
 
 /* --- modules ------------------------------------------------------------ */
 
+/*
+ * A module that cannot start (a NIC without the timestamping asked for, a
+ * port already taken) does not take the others down: the appliance keeps
+ * its control socket and says what failed in `bridgectl status`.  Only
+ * when no module runs at all does bridged give up.
+ */
 static int start_modules(void)
 {
-	for (int i = 0; bridge_modules[i].name; i++) {
+	int running = 0, total = 0;
+
+	for (int i = 0; bridge_modules[i].name; i++, total++) {
 		if (bridge_modules[i].start(&conf) < 0) {
 			log_error("%s: failed to start", bridge_modules[i].name);
 			mod_state[i] = MOD_FAILED;
-			return -1;
+			continue;
 		}
 		mod_state[i] = MOD_RUNNING;
+		running++;
 		log_info("%s: started", bridge_modules[i].name);
 	}
-	return 0;
+	return total && !running ? -1 : 0;
 }
 
 static void stop_modules(void)

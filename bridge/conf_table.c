@@ -107,7 +107,7 @@ const struct conf_item conf_table[] = {
 	LIST("ntp", "bindaddress", CT_ADDR, ntp.bindaddress, ntp.n_bindaddress,
 	     "address to serve on (repeatable; default: any address of the interface)"),
 	SCALAR("ntp", "port", CT_INT, "123", 1, 65535, 0, NULL, ntp.port,
-	       "UDP port"),
+	       "UDP port the server answers on"),
 	LIST("ntp", "allow", CT_CIDR, ntp.allow, ntp.n_allow,
 	     "clients allowed (CIDR list or all; repeatable); none: nothing is served"),
 	LIST("ntp", "deny", CT_CIDR, ntp.deny, ntp.n_deny,
@@ -131,7 +131,7 @@ const struct conf_item conf_table[] = {
 	SCALAR("control", "group", CT_STRING, "ptpbridge", 0, 0, 0, NULL, control.group,
 	       "group allowed read-only commands (changes need root)"),
 	SCALAR("control", "pidfile", CT_PATH, "/run/ptpbridge/bridged.pid", 0, 0, 0, NULL,
-	       control.pidfile, "PID file"),
+	       control.pidfile, "where bridged writes its process ID"),
 	SCALAR("control", "statedir", CT_PATH, "/var/lib/ptpbridge", 0, 0, 0, NULL,
 	       control.statedir, "directory for state kept across restarts"),
 

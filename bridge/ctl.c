@@ -55,7 +55,7 @@ struct conn {
 	char buf[CTL_MAX_REQUEST];
 };
 
-static struct conn conns[CTL_MAX_CONNS];
+static struct conn conns[CTL_MAX_CONNS] = { [0 ... CTL_MAX_CONNS - 1] = { .fd = -1 } };
 static int listen_fd = -1;
 static char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static gid_t group_gid = (gid_t)-1;
@@ -348,50 +348,61 @@ int ctl_init(const char *path, const char *group)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct group *gr;
+	mode_t old;
+	int fd;
 
-	for (int i = 0; i < CTL_MAX_CONNS; i++)
-		conns[i].fd = -1;
+	if (listen_fd >= 0) {
+		log_error("ctl: already listening on %s", socket_path);
+		return -1;
+	}
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		log_error("ctl: socket path too long: %s", path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
-	snprintf(socket_path, sizeof(socket_path), "%s", path);
-	gr = group && *group ? getgrnam(group) : NULL;
-	group_gid = gr ? gr->gr_gid : (gid_t)-1;
-	if (group && *group && !gr)
-		log_info("ctl: group '%s' does not exist: read-only commands for root only", group);
-
-	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (listen_fd < 0) {
+	/* A socket file left by a daemon that died is replaced, but never one
+	   a live daemon answers on. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
 		log_error("ctl: socket: %s", strerror(errno));
 		return -1;
 	}
-	/* A socket file left by a daemon that died is replaced, but never one
-	   a live daemon answers on. */
-	if (connect(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		log_error("ctl: %s: another bridged is running", path);
-		close(listen_fd);
-		listen_fd = -1;
+		close(fd);
 		return -1;
 	}
-	close(listen_fd);
-	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	unlink(path);
-	mode_t old = umask(0117);
+	close(fd);
 
-	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(listen_fd, 8) < 0) {
+	gr = group && *group ? getgrnam(group) : NULL;
+	if (group && *group && !gr)
+		log_info("ctl: group '%s' does not exist: read-only commands for root only", group);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_error("ctl: socket: %s", strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
 		umask(old);
 		log_error("ctl: %s: %s", path, strerror(errno));
-		close(listen_fd);
-		listen_fd = -1;
+		close(fd);
 		return -1;
 	}
 	umask(old);
 	if (gr && chown(path, (uid_t)-1, gr->gr_gid) < 0)
 		log_warn("ctl: chgrp %s %s: %s", group, path, strerror(errno));
-	if (loop_add_fd(listen_fd, POLLIN, accept_ready, NULL) < 0)
+	if (loop_add_fd(fd, POLLIN, accept_ready, NULL) < 0) {
+		close(fd);
+		unlink(path);
 		return -1;
+	}
+	for (int i = 0; i < CTL_MAX_CONNS; i++)
+		conns[i].fd = -1;
+	listen_fd = fd;
+	snprintf(socket_path, sizeof(socket_path), "%s", path);
+	group_gid = gr ? gr->gr_gid : (gid_t)-1;
 	reaper = loop_add_timer(500000000ULL, 500000000ULL, reap, NULL);
 	return 0;
 }
