@@ -12,8 +12,12 @@ BRIDGECTL_SRCS += bridge/bridgectl.c bridge/view.c
 # Files that include linuxptp's headers get its include flags.
 LINUXPTP_USERS += ptp/ptp_conf.c
 
-MANPAGES = $(BUILD)/man/bridge.conf.5
+MANPAGES = $(BUILD)/man/bridge.conf.5 $(BUILD)/man/bridged.8 $(BUILD)/man/bridgectl.8
 PROGRAMS += $(MANPAGES)
+
+$(BUILD)/man/%.8: bridge/%.8
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(BUILD)/man/bridge.conf.5: $(BRIDGECTL)
 	@mkdir -p $(dir $@)

@@ -21,6 +21,7 @@
 #include "bridge/ctl.h"
 #include "bridge/log.h"
 #include "bridge/loop.h"
+#include "pb_autoconf.h"
 
 #define CTL_MAX_COMMANDS 48
 #define CTL_MAX_SECTIONS 16
@@ -103,7 +104,11 @@ void ctl_reset(void)
 	n_sections = 0;
 	n_metrics = 0;
 	ctl_register("help", CTL_READ, cmd_help, "list the commands");
+#ifdef PB_METRICS
 	ctl_register("metrics", CTL_READ, cmd_metrics, "Prometheus text format");
+#else
+	(void)cmd_metrics;	/* built without metrics (Kconfig METRICS) */
+#endif
 }
 
 static int cmd_help(struct json_object *req, struct json_object *data, char *err, size_t errlen)
