@@ -1,0 +1,116 @@
+#!/bin/sh
+# The disk image: a GPT disk that boots with legacy BIOS (gptmbr.bin +
+# syslinux on the ESP) and UEFI (a unified kernel image built from
+# systemd-boot's EFI stub), plus the ext4 data partition.  No root, no mounts:
+# mtools, syslinux (mtools installer), objcopy and genimage.
+#
+#   O=output DL_DIR=dl KCONFIG_CONFIG=.config scripts/mkimage.sh
+#
+# Needs scripts/mkrootfs.sh's outputs.  Leaves $O/images/ptpbridge-<board>.img,
+# BOOTX64.EFI and manifest.txt.  See docs/image.md.
+set -eu
+. scripts/image-common.sh
+IMG_NAME=ptpbridge-$BOARD.img
+KVER=$(cat "$WORK/kernel-version")
+GPTMBR=/usr/lib/syslinux/mbr/gptmbr.bin
+EFISTUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+for f in "$GPTMBR" "$EFISTUB" "$IMAGES/vmlinuz" "$IMAGES/rootfs.cpio.zst"; do
+	[ -f "$f" ] || die "missing $f (scripts/packages.txt installs the tools)"
+done
+
+CONSOLE_TTY=${PB_BOARD_CONSOLE%%,*}
+CONSOLE_BAUD=${PB_BOARD_CONSOLE#*,}
+CMDLINE="$PB_BOARD_CMDLINE console=$PB_BOARD_CONSOLE panic=10"
+CMDLINE=$(echo $CMDLINE)
+IMGWORK=$WORK/genimage
+rm -rf "$IMGWORK"
+mkdir -p "$IMGWORK/input" "$IMGWORK/root/data" "$IMGWORK/tmp"
+
+# --- UEFI: one PE file with the stub, kernel, command line and initramfs ------
+msg "unified EFI image (systemd-boot stub)"
+printf '%s' "$CMDLINE" > "$IMGWORK/cmdline"
+ksize=$(stat -c %s "$IMAGES/vmlinuz")
+# Sections go well above the stub; the initramfs after the kernel, 1 MiB
+# aligned.
+initrd_vma=$(( (0x2000000 + ksize + 0x100000) / 0x100000 * 0x100000 ))
+objcopy \
+	--add-section .osrel="$WORK/target/etc/os-release" --change-section-vma .osrel=0x20000 \
+	--add-section .cmdline="$IMGWORK/cmdline" --change-section-vma .cmdline=0x30000 \
+	--add-section .linux="$IMAGES/vmlinuz" --change-section-vma .linux=0x2000000 \
+	--add-section .initrd="$IMAGES/rootfs.cpio.zst" --change-section-vma .initrd=$initrd_vma \
+	"$EFISTUB" "$IMAGES/BOOTX64.EFI"
+
+# --- the ESP (FAT32): syslinux for BIOS, BOOTX64.EFI for UEFI -----------------
+ESP=$IMGWORK/input/esp.vfat
+need_kb=$(( ($(stat -c %s "$IMAGES/BOOTX64.EFI") + $(stat -c %s "$IMAGES/vmlinuz") + \
+	$(stat -c %s "$IMAGES/rootfs.cpio.zst")) / 1024 + 2048 ))
+[ "$need_kb" -lt $((PB_BOARD_ESP_SIZE * 1024)) ] ||
+	die "ESP of $PB_BOARD_ESP_SIZE MiB is too small (need $((need_kb / 1024)) MiB): raise PB_BOARD_ESP_SIZE"
+msg "ESP ($PB_BOARD_ESP_SIZE MiB FAT32)"
+mkfs.vfat -C -F 32 -n PTPBOOT -i 50544250 "$ESP" $((PB_BOARD_ESP_SIZE * 1024)) >/dev/null
+cat > "$IMGWORK/syslinux.cfg" <<EOT
+SERIAL ${CONSOLE_TTY#ttyS} $CONSOLE_BAUD
+DEFAULT ptpbridge
+PROMPT 0
+TIMEOUT 20
+SAY ptpbridge $(cat VERSION 2>/dev/null) ($BOARD): booting kernel $KVER
+LABEL ptpbridge
+	KERNEL /vmlinuz
+	INITRD /initrd.zst
+	APPEND $CMDLINE
+EOT
+export MTOOLS_SKIP_CHECK=1
+mmd -i "$ESP" ::/EFI ::/EFI/BOOT ::/syslinux
+mcopy -i "$ESP" "$IMAGES/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+mcopy -i "$ESP" "$IMAGES/vmlinuz" ::/vmlinuz
+mcopy -i "$ESP" "$IMAGES/rootfs.cpio.zst" ::/initrd.zst
+mcopy -i "$ESP" "$IMGWORK/syslinux.cfg" ::/syslinux/syslinux.cfg
+syslinux --install --directory /syslinux "$ESP"
+
+# --- the disk (genimage) ----------------------------------------------------------
+cp "$GPTMBR" "$IMGWORK/input/gptmbr.bin"
+tmpl=$BOARD_DIR/genimage.cfg.in
+[ -f "$tmpl" ] || tmpl=board/common/genimage.cfg.in
+sed -e "s|@IMAGE_NAME@|$IMG_NAME|g" -e "s|@DATA_SIZE@|$PB_BOARD_DATA_SIZE|g" \
+	-e "s|@GPTMBR@|gptmbr.bin|g" "$tmpl" > "$IMGWORK/genimage.cfg"
+msg "genimage ($tmpl)"
+rm -f "$IMAGES/$IMG_NAME"
+genimage --config "$IMGWORK/genimage.cfg" --rootpath "$IMGWORK/root" \
+	--tmppath "$IMGWORK/tmp" --inputpath "$IMGWORK/input" \
+	--outputpath "$IMGWORK" > "$IMGWORK/genimage.log" 2>&1 ||
+	{ cat "$IMGWORK/genimage.log" >&2; die "genimage failed"; }
+mv "$IMGWORK/$IMG_NAME" "$IMAGES/$IMG_NAME"
+
+if [ -x "$BOARD_DIR/post-image.sh" ]; then
+	msg "$BOARD_DIR/post-image.sh"
+	"$BOARD_DIR/post-image.sh" "$IMAGES"
+fi
+
+# --- manifest -----------------------------------------------------------------------
+M=$IMAGES/manifest.txt
+ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
+{
+	echo "ptpbridge $(cat VERSION 2>/dev/null) $(git describe --always --dirty 2>/dev/null || true)"
+	echo "board: $BOARD"
+	echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "kernel: $KVER ($PB_BOARD_KERNEL_PACKAGE), cmdline: $CMDLINE"
+	echo "leap-seconds.list expires: $(cat "$WORK/leap-expires")"
+	echo "image: $IMG_NAME $(stat -c %s "$IMAGES/$IMG_NAME") bytes ($(( $(stat -c %s "$IMAGES/$IMG_NAME") / 1048576 )) MiB)"
+	echo
+	echo "sha256:"
+	(cd "$IMAGES" && sha256sum "$IMG_NAME" vmlinuz rootfs.cpio.zst BOOTX64.EFI | sed 's/^/  /')
+	echo
+	echo "packages in the image (Debian):"
+	sort "$MANIFEST_PKGS" | sed 's/^/  /'
+	echo
+	echo "programs:"
+	for p in "$WORK"/target/usr/sbin/bridged "$WORK"/target/usr/bin/bridgectl; do
+		[ -f "$p" ] && echo "  ${p#$WORK/target} $(stat -c %s "$p") bytes $(sha256sum < "$p" | cut -c1-16)"
+	done
+	echo
+	echo "kernel modules: $(sed 's|.*/||; s|\.ko.*||' "$WORK/modules.list" | sort | tr '\n' ' ')"
+	echo
+	echo "build tools: genimage $(ver genimage), syslinux $(ver syslinux), syslinux-common $(ver syslinux-common), systemd-boot-efi $(ver systemd-boot-efi), mtools $(ver mtools), dosfstools $(ver dosfstools), e2fsprogs $(ver e2fsprogs)"
+} > "$M"
+(cd "$IMAGES" && sha256sum "$IMG_NAME" vmlinuz rootfs.cpio.zst BOOTX64.EFI > SHA256SUMS)
+msg "$IMAGES/$IMG_NAME: $(( $(stat -c %s "$IMAGES/$IMG_NAME") / 1048576 )) MiB, manifest $M"

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Boot a ptpbridge disk image in QEMU with the qemu_x86_64 board's hardware:
+# an e1000e (eth0) and a virtio-net (eth1) NIC on user-mode networking, a
+# virtio disk and the serial console on this terminal (Ctrl-A X quits).
+#
+#   scripts/qemu.sh DISK.img [extra qemu arguments]
+#
+# QEMU_FIRMWARE  bios (SeaBIOS, default) or uefi (OVMF)
+# QEMU_ACCEL     auto (default), tcg or kvm.  auto uses KVM only when
+#                /dev/kvm is usable and is not a PVM host (a stock Debian
+#                kernel fails to boot under PVM); otherwise TCG.
+# QEMU_SERIAL    mon:stdio (default: console and monitor on the terminal),
+#                or stdio for scripts
+# QEMU_MEM       MiB of RAM (default 512)
+set -eu
+disk=${1:?usage: qemu.sh DISK.img [qemu args]}
+shift
+accel=${QEMU_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+	accel=tcg
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then
+		accel=kvm
+	fi
+fi
+case $accel in
+kvm) cpu="-accel kvm -cpu host" ;;
+*) cpu="-accel tcg -cpu max" ;;
+esac
+case ${QEMU_FIRMWARE:-bios} in
+uefi)
+	fw=
+	for f in /usr/share/ovmf/OVMF.fd /usr/share/qemu/OVMF.fd; do
+		[ -f "$f" ] && { fw="-bios $f"; break; }
+	done
+	[ -n "$fw" ] || { echo "qemu.sh: no OVMF (apt-get install ovmf)" >&2; exit 1; }
+	;;
+*) fw= ;;
+esac
+echo "qemu.sh: $disk, ${QEMU_FIRMWARE:-bios}, $accel" >&2
+# shellcheck disable=SC2086
+exec qemu-system-x86_64 $cpu -smp 1 -m "${QEMU_MEM:-512}" $fw \
+	-display none -serial "${QEMU_SERIAL:-mon:stdio}" -monitor none \
+	-drive file="$disk",format=raw,if=virtio,cache=unsafe \
+	-netdev user,id=ptp0 -device e1000e,netdev=ptp0 \
+	-netdev user,id=ntp0 -device virtio-net-pci,netdev=ntp0 \
+	-no-reboot "$@"
