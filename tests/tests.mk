@@ -59,3 +59,13 @@ FUZZ_SRCS_fuzz_conf = bridge/conf.c bridge/conf_table.c bridge/log.c ptp/ptp_con
 
 .PHONY: unit fuzz FORCE
 FORCE:
+
+# --- integration: the foundation (config, control socket, reload, Kconfig) --
+CHECK_TARGETS += check-foundation
+check-foundation: build $(HWSIM_BINS)
+	@bash tests/integration/foundation.sh > $(BUILD)/foundation.log 2>&1; rc=$$?; \
+	grep -E 'PASS|FAIL' $(BUILD)/foundation.log | sed 's/^\[[0-9:]*\] //'; \
+	p=$$(grep -c 'PASS:' $(BUILD)/foundation.log); f=$$(grep -c 'FAIL:' $(BUILD)/foundation.log); \
+	echo "foundation: $$p passed, $$f failed"; \
+	if [ $$rc != 0 ]; then tail -20 $(BUILD)/foundation.log; exit 1; fi
+.PHONY: check-foundation
