@@ -6,4 +6,23 @@ NTP_SRCS = ntp/ntp.c ntp/ntp_server.c ntp/ntp_packet.c ntp/ntp_clientlog.c ntp/n
 BRIDGED_SRCS += $(NTP_SRCS)
 BRIDGECTL_SRCS += ntp/ntp_view.c
 
+UNIT_TESTS += test_ntp_packet test_ntp_clientlog test_ntp_acl test_ntp_interleave test_phc_track
+UNIT_EXCLUDE_test_ntp_interleave = ntp/ntp_server.c
 
+FUZZ_TARGETS += fuzz_ntp_request
+FUZZ_SRCS_fuzz_ntp_request = ntp/ntp_packet.c
+
+CHECK_TARGETS += check-ntp
+NTP_TESTS ?= $(sort $(wildcard tests/integration/ntp_*.sh))
+
+check-ntp: build
+	@pass=0; fail=0; \
+	for t in $(NTP_TESTS); do \
+		echo "== $$t"; \
+		if BUILD=$(BUILD) timeout 300 $$t; then pass=$$((pass+1)); \
+		else fail=$$((fail+1)); echo "FAIL $$t"; fi; \
+	done; \
+	echo "ntp: $$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
+
+.PHONY: check-ntp
