@@ -21,6 +21,7 @@
 #include "bridge/loop.h"
 #include "bridge/modules.h"
 #include "bridge/ref_state.h"
+#include "bridge/sandbox.h"
 #include "pb_autoconf.h"
 #include "ptp/ptp_conf.h"
 
@@ -481,10 +482,13 @@ int main(int argc, char **argv)
 	log_notice("bridged %s (linuxptp %s) started: config %s, ptp %s, ntp %s",
 		   PTPBRIDGE_VERSION, ptp_linuxptp_version(), conf.file, conf.ptp.interface,
 		   conf.ntp.interface);
-	if (start_modules() < 0)
+	if (start_modules() < 0) {
 		rc = 1;
-	else if (loop_run() < 0)
-		rc = 1;
+	} else {
+		sandbox_apply();
+		if (loop_run() < 0)
+			rc = 1;
+	}
 
 	stop_modules();
 	ctl_finish();

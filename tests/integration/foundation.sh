@@ -100,6 +100,10 @@ fi
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 
 "$B/bridgectl" -s "$SOCK" status > "$TL_TMP/status.txt" 2>&1
+if grep -q '#define PB_SECCOMP 1' "$TL_ROOT/$O/build/include/pb_autoconf.h"; then
+	check "the seccomp filter is installed" \
+		grep -qE '^Seccomp:[[:space:]]+2' "/proc/$TL_PID_bridged/status"
+fi
 check "bridgectl status answers" grep -q "^ptpbridge " "$TL_TMP/status.txt"
 check "status names both NICs" grep -q "ptp $PTPIF, ntp $NTPIF" "$TL_TMP/status.txt"
 check "status fits 80 columns" bash -c "! awk 'length > 80' '$TL_TMP/status.txt' | grep -q ."
