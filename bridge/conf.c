@@ -772,6 +772,31 @@ static void check_whole(struct parse_ctx *p)
 			  p->conf.ntp.interface);
 }
 
+/* Line number of a kept message "FILE:LINE: ...", 0 when it has none. */
+static int msg_line(const struct parse_ctx *p, const char *msg)
+{
+	size_t n = strlen(p->name);
+
+	if (strncmp(msg, p->name, n) || msg[n] != ':')
+		return 0;
+	return atoi(msg + n + 1);
+}
+
+/* Report in file order, whatever order the checks found them in. */
+static void sort_errors(struct parse_ctx *p)
+{
+	int kept = p->nerr < CONF_MAX_ERRORS ? p->nerr : CONF_MAX_ERRORS;
+	char tmp[sizeof(p->errs->msg[0])];
+
+	for (int i = 1; i < kept; i++) {
+		for (int j = i; j > 0 && msg_line(p, p->errs->msg[j - 1]) > msg_line(p, p->errs->msg[j]); j--) {
+			memcpy(tmp, p->errs->msg[j], sizeof(tmp));
+			memcpy(p->errs->msg[j], p->errs->msg[j - 1], sizeof(tmp));
+			memcpy(p->errs->msg[j - 1], tmp, sizeof(tmp));
+		}
+	}
+}
+
 static int run_parse(struct parse_ctx *p, struct bridge_conf *out)
 {
 	int rc;
@@ -785,8 +810,11 @@ static int run_parse(struct parse_ctx *p, struct bridge_conf *out)
 	else if (rc < 0)
 		add_error(p, 0, "cannot parse (out of memory)");
 	check_whole(p);
-	if (p->nerr)
+	if (p->nerr) {
+		if (p->errs)
+			sort_errors(p);
 		return -1;
+	}
 	snprintf(p->conf.file, sizeof(p->conf.file), "%s", p->name);
 	*out = p->conf;
 	return 0;

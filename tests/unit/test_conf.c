@@ -239,6 +239,11 @@ static void same_nic(void **state)
 	assert_true(has_error("t.conf:4: ntp.interface: eth0 is also ptp.interface"));
 	assert_int_equal(load("[ptp]\ninterface = eth0\n[ntp]\ninterface = eth0\n"
 			      "share_ptp_interface = yes\n"), 0);
+	/* Found last, reported in file order. */
+	assert_int_equal(load("[ptp]\ninterface = eth0\n[ntp]\ninterface = eth0\nport = 0\n"), -1);
+	assert_int_equal(errs.count, 2);
+	assert_non_null(strstr(errs.msg[0], "t.conf:4: ntp.interface"));
+	assert_non_null(strstr(errs.msg[1], "t.conf:5: ntp.port"));
 }
 
 static void syntax_and_sections(void **state)
