@@ -51,6 +51,10 @@
 #define PTP_STALE_S 3.0
 /* CLOCK_REALTIME counts as following PHC A within this error. */
 #define CLOCK_OK_NS 100000.0
+/* Consecutive good updates (2 s) before CLOCK_REALTIME counts as locked:
+   the PI servo reports "locked" from its second sample on, which says
+   nothing yet about how well the frequency is known. */
+#define CLOCK_OK_UPDATES 8
 /* Offsets kept for the RMS of `tracking`. */
 #define RMS_WINDOW 16
 
@@ -74,6 +78,7 @@ static int n_offsets, i_offsets;
 static int last_ptp_utc_offset;
 static bool have_ptp_utc_offset;
 static int last_leap;
+static int good_updates;
 static bool warned_utc_config, warned_leapfile_expired, warned_other_writer;
 
 static double mono_s(void)
@@ -315,9 +320,13 @@ static void tick(void *arg)
 
 	if (trk.disciplining) {
 		err = discipline(&ps, &utc_offset, &leap);
-		in.clock_ok = !isnan(err) && fabs(err) < CLOCK_OK_NS &&
-			      (trk.servo_state == SERVO_LOCKED ||
-			       trk.servo_state == SERVO_LOCKED_STABLE);
+		if (!isnan(err) && fabs(err) < CLOCK_OK_NS && in.ptp_ok &&
+		    (trk.servo_state == SERVO_LOCKED ||
+		     trk.servo_state == SERVO_LOCKED_STABLE))
+			good_updates++;
+		else
+			good_updates = 0;
+		in.clock_ok = good_updates >= CLOCK_OK_UPDATES;
 	} else {
 		/* The engine steers CLOCK_REALTIME itself. */
 		struct timespec rt;
@@ -471,6 +480,7 @@ int phc_module_start(const struct bridge_conf *c)
 	phc_ref_init(&ref);
 	ref_state_publish(&ref.snap);
 	ptp_ever_locked = false;
+	good_updates = 0;
 	leap_set = 0;
 	freq_set = false;
 	n_offsets = i_offsets = 0;

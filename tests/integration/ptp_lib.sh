@@ -1,0 +1,168 @@
+# tests/integration/ptp_lib.sh - the chain on the emulator, for the ptp_*
+# and chain_* tests and scripts/demo.sh.  Source after tests/lib/common.sh.
+#
+#   pb_chain_init [--ideal]   emulator, namespaces, veths and clocks:
+#       $NGM  grandmaster, PHC on $IGM = TAI (truth + 37 s)
+#       $NBR  the bridge: PHC A on $IA (+1 s, +30 ppm), system clock brsys
+#             (+0.2 s, -40 ppm), PHC B on $IB (-2 s, +15 ppm)
+#       $NCL  NTP client: PHC on $ICL, system clock clsys (+0.3 s, +20 ppm)
+#   pb_gm NAME NS IFACE PRIO1 [CLASS]   Debian ptp4l -H as GM, made to look
+#                                       GNSS-locked with pmc
+#   pb_gm_set NAME SETTINGS...          pmc SET GRANDMASTER_SETTINGS_NP
+#   pb_bridge NAME [EXTRA-CONF-LINES]   bridged on $IA/$IB under the emulator
+#   pb_chronyd NAME NS SYSCLK IFACE SERVER...   chronyd client (xleave, hwts)
+#   pb_ctl NAME ARGS...                 bridgectl of bridge NAME
+#   pb_json NAME CMD JQ                 one value from bridgectl --json CMD
+#   pb_wait_state NAME STATE TIMEOUT    wait for reference.state
+#
+# Addresses: GM side 10.78.1.0/24, NTP side 10.78.2.0/24.
+
+PB_BIN=$TL_ROOT/$O/build/bin
+PB_GM_SETTINGS='clockClass 6 clockAccuracy 0x21 offsetScaledLogVariance 0x4e5d currentUtcOffset 37 leap61 0 leap59 0 currentUtcOffsetValid 1 ptpTimescale 1 timeTraceable 1 frequencyTraceable 1 timeSource 0x20'
+
+pb_chain_init() {
+	if [ "${1:-}" = --ideal ]; then
+		hwsim_init --wire ideal --delay 1500 --jitter 50 >/dev/null
+	else
+		hwsim_init >/dev/null
+	fi
+	tl_netns NGM
+	tl_netns NBR
+	tl_netns NCL
+	tl_veth "$NGM" "$NBR" IGM IA 10.78.1.1/24 10.78.1.2/24
+	tl_veth "$NBR" "$NCL" IB ICL 10.78.2.1/24 10.78.2.2/24
+	# The GM's PHC counts TAI: truth (UTC) + 37 s.
+	hwsimctl add-phc "$IGM" --netns "$NGM" --offset 37 >/dev/null
+	hwsimctl add-phc "$IA" --netns "$NBR" --offset 38 --freq 30 >/dev/null
+	hwsimctl add-phc "$IB" --netns "$NBR" --offset -2 --freq 15 >/dev/null
+	hwsimctl add-phc "$ICL" --netns "$NCL" >/dev/null
+	hwsimctl add-sysclk gmsys >/dev/null
+	hwsimctl add-sysclk brsys --offset 0.2 --freq -40 >/dev/null
+	hwsimctl add-sysclk clsys --offset 0.3 --freq 20 >/dev/null
+}
+
+# pb_gm NAME NS IFACE PRIO1 [SETTINGS]
+pb_gm() {
+	local name=$1 ns=$2 ifc=$3 prio=$4
+	cat >"$TL_TMP/$name.cfg" <<EOC
+[global]
+uds_address $TL_TMP/$name.sock
+network_transport UDPv4
+time_stamping hardware
+tx_timestamp_timeout 100
+priority1 $prio
+logSyncInterval -3
+logMinDelayReqInterval -3
+logAnnounceInterval -2
+announceReceiptTimeout 3
+summary_interval 0
+EOC
+	tl_bg "$name" hwsim_run -n "$ns" -s gmsys -- ptp4l -f "$TL_TMP/$name.cfg" -i "$ifc" -m
+	tl_wait_log "$name" 'assuming the grand master role|LISTENING to MASTER|GRAND_MASTER' 20 ||
+		{ tl_fail "$name did not become master"; return 1; }
+	pb_gm_set "$name" "${5:-$PB_GM_SETTINGS}"
+}
+
+pb_gm_set() {
+	local name=$1
+	shift
+	pmc -u -b 0 -s "$TL_TMP/$name.sock" -i "$TL_TMP/pmc-$name.$$" \
+		"SET GRANDMASTER_SETTINGS_NP $*" >"$TL_TMP/pmc-$name.log" 2>&1 ||
+		{ tl_fail "pmc SET on $name"; return 1; }
+	grep -q 'currentUtcOffsetValid' "$TL_TMP/pmc-$name.log" ||
+		{ tl_fail "pmc SET on $name: no reply"; return 1; }
+}
+
+# pb_bridge NAME [extra lines for the [clock] section]
+pb_bridge_conf() {
+	local name=$1
+	mkdir -p "$TL_TMP/$name"
+	cat >"$TL_TMP/$name.conf" <<EOC
+[ptp]
+interface = $IA
+# linuxptp keys, passed through: react to a silent GM within 0.75 s
+logAnnounceInterval = -2
+announceReceiptTimeout = 3
+
+[clock]
+${PB_CLOCK_CONF:-}
+
+[ntp]
+interface = $IB
+allow = all
+hwtimestamp = yes
+
+[control]
+socket = $TL_TMP/$name/bridged.sock
+pidfile = $TL_TMP/$name/bridged.pid
+statedir = $TL_TMP/$name
+
+[log]
+target = stderr
+level = info
+linuxptp_level = info
+EOC
+}
+
+pb_bridge() {
+	local name=$1
+	[ -f "$TL_TMP/$name.conf" ] || pb_bridge_conf "$name"
+	tl_bg "$name" hwsim_run -n "$NBR" -s brsys -- "$PB_BIN/bridged" -n -f "$TL_TMP/$name.conf"
+}
+
+pb_ctl() {
+	local name=$1
+	shift
+	ip netns exec "$NBR" "$PB_BIN/bridgectl" -s "$TL_TMP/$name/bridged.sock" "$@"
+}
+
+# pb_json NAME CMD JQ-FILTER
+pb_json() {
+	pb_ctl "$1" --json $2 2>/dev/null | jq -r "$3" 2>/dev/null
+}
+
+pb_state() {
+	pb_json "$1" status '.reference.state // .data.reference.state'
+}
+
+# pb_wait_state NAME STATE TIMEOUT
+pb_wait_state() {
+	local i=0
+	while [ $i -lt $(($3 * 2)) ]; do
+		[ "$(pb_state "$1")" = "$2" ] && return 0
+		sleep 0.5
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# pb_chronyd NAME NS SYSCLK IFACE SERVER...
+pb_chronyd() {
+	local name=$1 ns=$2 clk=$3 ifc=$4 s
+	shift 4
+	# chronyd refuses a command socket in a directory others can read
+	mkdir -p -m 700 "$TL_TMP/$name"
+	{
+		for s in "$@"; do
+			echo "server $s iburst minpoll -2 maxpoll -2 xleave"
+		done
+		echo "hwtimestamp $ifc"
+		echo "makestep 0.01 3"
+		echo "bindcmdaddress $TL_TMP/$name/chronyd.sock"
+		echo "pidfile $TL_TMP/$name/chronyd.pid"
+		echo "driftfile $TL_TMP/$name/drift"
+	} >"$TL_TMP/$name.conf"
+	tl_bg "$name" hwsim_run -n "$ns" -s "$clk" -- chronyd -d -u root -f "$TL_TMP/$name.conf"
+}
+
+pb_chronyc() {
+	local name=$1
+	shift
+	chronyc -h "$TL_TMP/$name/chronyd.sock" "$@"
+}
+
+# pb_measure CLOCK SECONDS FILE: "rms max n" of the clock vs truth, in ns.
+pb_measure() {
+	hwsimctl log "$3" --interval 0.25 --duration "$2" "$1" >/dev/null
+	tl_stats "$3" 2
+}
