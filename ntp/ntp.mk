@@ -13,7 +13,7 @@ FUZZ_TARGETS += fuzz_ntp_request
 FUZZ_SRCS_fuzz_ntp_request = ntp/ntp_packet.c
 
 CHECK_TARGETS += check-ntp
-NTP_TESTS ?= $(sort $(wildcard tests/integration/ntp_*.sh))
+NTP_TESTS ?= $(filter-out tests/integration/ntp_lib.sh,$(sort $(wildcard tests/integration/ntp_*.sh)))
 
 check-ntp: build
 	@pass=0; fail=0; \
@@ -26,3 +26,11 @@ check-ntp: build
 	[ $$fail = 0 ]
 
 .PHONY: check-ntp
+
+# Test helper: hand-made NTP/mode 6/7 packets (tests/integration/ntp_probe.c).
+NTP_PROBE = $(BUILD)/tests/ntp_probe
+$(NTP_PROBE): tests/integration/ntp_probe.c
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	@$(CC) $(OUR_CFLAGS) -o $@ $<
+check-ntp: $(NTP_PROBE)

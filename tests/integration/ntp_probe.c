@@ -1,0 +1,173 @@
+/*
+ * ntp_probe: send hand-made NTP (or mode 6/7) packets and report what comes
+ * back.  For the integration tests: things sntp and ntpdate never send.
+ *
+ *   ntp_probe [-s SRC] [-v VER] [-m MODE] [-l LEN] [-x] [-M] [-n COUNT]
+ *             [-i GAP_MS] [-w WAIT_MS] HOST PORT
+ *
+ *   -l LEN  datagram length (header zero-padded; with -x the extra bytes
+ *           are well-formed extension fields)
+ *   -x      fill the bytes after the header with extension fields
+ *   -M      a mode 7 MON_GETLIST_1 request (ntpd's monlist)
+ *
+ * Prints one line per response and a summary:
+ *   sent N received M kod K maxlen L minlen L
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	const char *src = NULL;
+	int ver = 4, mode = 3, len = 48, ext = 0, monlist = 0, count = 1, gap = 0, wait = 1000;
+	int fd, opt, i, received = 0, kod = 0, maxlen = 0, minlen = 0;
+	struct sockaddr_in dst, sa;
+	uint8_t pkt[1024], r[2048];
+	uint64_t deadline;
+
+	while ((opt = getopt(argc, argv, "s:v:m:l:xMn:i:w:")) != -1) {
+		switch (opt) {
+		case 's': src = optarg; break;
+		case 'v': ver = atoi(optarg); break;
+		case 'm': mode = atoi(optarg); break;
+		case 'l': len = atoi(optarg); break;
+		case 'x': ext = 1; break;
+		case 'M': monlist = 1; break;
+		case 'n': count = atoi(optarg); break;
+		case 'i': gap = atoi(optarg); break;
+		case 'w': wait = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	if (argc - optind != 2 || len < 1 || len > (int)sizeof(pkt)) {
+		fprintf(stderr, "usage: ntp_probe [options] HOST PORT\n");
+		return 2;
+	}
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	dst.sin_port = htons(atoi(argv[optind + 1]));
+	if (inet_pton(AF_INET, argv[optind], &dst.sin_addr) != 1)
+		return 2;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (src) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		inet_pton(AF_INET, src, &sa.sin_addr);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			perror("bind");
+			return 1;
+		}
+	}
+
+	memset(pkt, 0, sizeof(pkt));
+	if (monlist) {
+		/* mode 7, version 2, implementation 3 (XNTPD), request 42 */
+		pkt[0] = (2 << 3) | 7;
+		pkt[1] = 0;
+		pkt[2] = 3;
+		pkt[3] = 42;
+	} else {
+		pkt[0] = (uint8_t)(((ver & 7) << 3) | (mode & 7));
+		pkt[2] = 6;
+		if (mode == 6) {
+			pkt[1] = 2;	/* READSTAT... any opcode: never answered */
+			pkt[3] = 1;
+		}
+	}
+	if (ext && len > 48) {
+		int rest = len - 48, off = 48;
+
+		/* fields of 16..: one field taking all but the last 16 if >= 32 */
+		while (rest >= 16) {
+			int flen = rest >= 32 ? rest - 16 : rest;
+
+			flen &= ~3;
+			pkt[off] = 0x0f;
+			pkt[off + 1] = 0x01;
+			pkt[off + 2] = flen >> 8;
+			pkt[off + 3] = flen & 0xff;
+			off += flen;
+			rest -= flen;
+		}
+	}
+
+	for (i = 0; i < count; i++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (!monlist && mode != 6) {
+			uint32_t s = htonl((uint32_t)ts.tv_sec + 2208988800u), f = htonl(ts.tv_nsec * 4 + i);
+
+			memcpy(pkt + 40, &s, 4);
+			memcpy(pkt + 44, &f, 4);
+		}
+		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, sizeof(dst)) != len)
+			perror("sendto");
+		if (gap)
+			usleep(gap * 1000);
+		/* drain what has arrived */
+		for (;;) {
+			ssize_t n = recv(fd, r, sizeof(r), MSG_DONTWAIT);
+
+			if (n < 0)
+				break;
+			received++;
+			if (n > maxlen)
+				maxlen = n;
+			if (!minlen || n < minlen)
+				minlen = n;
+			if (n >= 48 && r[1] == 0 && !memcmp(r + 12, "RATE", 4))
+				kod++;
+			if (n >= 48)
+				printf("response len=%zd leap=%d version=%d mode=%d stratum=%d refid=%02x%02x%02x%02x\n",
+				       n, r[0] >> 6, (r[0] >> 3) & 7, r[0] & 7, r[1], r[12], r[13], r[14], r[15]);
+			else
+				printf("response len=%zd\n", n);
+		}
+	}
+	deadline = now_ns() + (uint64_t)wait * 1000000u;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = (int64_t)(deadline - now_ns()) / 1000000;
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			break;
+		n = recv(fd, r, sizeof(r), 0);
+		if (n < 0)
+			break;
+		received++;
+		if (n > maxlen)
+			maxlen = n;
+		if (!minlen || n < minlen)
+			minlen = n;
+		if (n >= 48 && r[1] == 0 && !memcmp(r + 12, "RATE", 4))
+			kod++;
+		if (n >= 48)
+			printf("response len=%zd leap=%d version=%d mode=%d stratum=%d refid=%02x%02x%02x%02x\n",
+			       n, r[0] >> 6, (r[0] >> 3) & 7, r[0] & 7, r[1], r[12], r[13], r[14], r[15]);
+		else
+			printf("response len=%zd\n", n);
+	}
+	printf("sent %d received %d kod %d maxlen %d minlen %d\n", count, received, kod, maxlen,
+	       minlen);
+	close(fd);
+	return 0;
+}
