@@ -161,6 +161,7 @@ static void utc_offset_now(const struct ptp_state *ps, long long utc,
 		*offset = last_ptp_utc_offset;
 		*leap = last_leap;
 		trk.utc_source = PHC_UTC_PTP;
+		trk.leapfile_expired = false;	/* not in use */
 		return;
 	}
 	if (have_leapfile) {

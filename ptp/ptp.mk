@@ -13,3 +13,6 @@ UNIT_EXCLUDE_test_ptp_engine = ptp/ptp_engine.c
 
 # bridgectl's views of the PTP and clock side.
 BRIDGECTL_SRCS += ptp/ptp_view.c
+
+# make demo runs the chain on the emulator (scripts/demo.sh).
+DEMO_DEPS += hwsim

@@ -1,11 +1,13 @@
 # tests/integration/ptp_lib.sh - the chain on the emulator, for the ptp_*
 # and chain_* tests and scripts/demo.sh.  Source after tests/lib/common.sh.
 #
-#   pb_chain_init [--ideal]   emulator, namespaces, veths and clocks:
+#   pb_chain_init [--ideal] [--clients N]  emulator, namespaces, veths, clocks:
 #       $NGM  grandmaster, PHC on $IGM = TAI (truth + 37 s)
 #       $NBR  the bridge: PHC A on $IA (+1 s, +30 ppm), system clock brsys
 #             (+0.2 s, -40 ppm), PHC B on $IB (-2 s, +15 ppm)
 #       $NCL  NTP client: PHC on $ICL, system clock clsys (+0.3 s, +20 ppm)
+#             with --clients 2 also $NCL2/$ICL2/clsys2 (-0.4 s, -25 ppm) at
+#             10.78.2.3, both behind a Linux bridge in $NSW
 #   pb_gm NAME NS IFACE PRIO1 [CLASS]   Debian ptp4l -H as GM, made to look
 #                                       GNSS-locked with pmc
 #   pb_gm_set NAME SETTINGS...          pmc SET GRANDMASTER_SETTINGS_NP
@@ -21,16 +23,40 @@ PB_BIN=$TL_ROOT/$O/build/bin
 PB_GM_SETTINGS='clockClass 6 clockAccuracy 0x21 offsetScaledLogVariance 0x4e5d currentUtcOffset 37 leap61 0 leap59 0 currentUtcOffsetValid 1 ptpTimescale 1 timeTraceable 1 frequencyTraceable 1 timeSource 0x20'
 
 pb_chain_init() {
-	if [ "${1:-}" = --ideal ]; then
-		hwsim_init --wire ideal --delay 1500 --jitter 50 >/dev/null
-	else
-		hwsim_init >/dev/null
-	fi
+	local wire="" clients=1
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--ideal) wire="--wire ideal --delay 1500 --jitter 50" ;;
+		--clients) clients=$2; shift ;;
+		esac
+		shift
+	done
+	# shellcheck disable=SC2086
+	hwsim_init $wire >/dev/null
 	tl_netns NGM
 	tl_netns NBR
 	tl_netns NCL
 	tl_veth "$NGM" "$NBR" IGM IA 10.78.1.1/24 10.78.1.2/24
-	tl_veth "$NBR" "$NCL" IB ICL 10.78.2.1/24 10.78.2.2/24
+	if [ "$clients" = 1 ]; then
+		tl_veth "$NBR" "$NCL" IB ICL 10.78.2.1/24 10.78.2.2/24
+	else
+		local s1 s2 s3
+		tl_netns NSW
+		tl_netns NCL2
+		ip -n "$NSW" link add sw0 type bridge
+		ip -n "$NSW" link set sw0 up
+		tl_veth "$NBR" "$NSW" IB s1
+		tl_veth "$NCL" "$NSW" ICL s2
+		tl_veth "$NCL2" "$NSW" ICL2 s3
+		for p in $s1 $s2 $s3; do
+			ip -n "$NSW" link set "$p" master sw0
+		done
+		ip -n "$NBR" addr add 10.78.2.1/24 dev "$IB"
+		ip -n "$NCL" addr add 10.78.2.2/24 dev "$ICL"
+		ip -n "$NCL2" addr add 10.78.2.3/24 dev "$ICL2"
+		hwsimctl add-phc "$ICL2" --netns "$NCL2" >/dev/null
+		hwsimctl add-sysclk clsys2 --offset -0.4 --freq -25 >/dev/null
+	fi
 	# The GM's PHC counts TAI: truth (UTC) + 37 s.
 	hwsimctl add-phc "$IGM" --netns "$NGM" --offset 37 >/dev/null
 	hwsimctl add-phc "$IA" --netns "$NBR" --offset 38 --freq 30 >/dev/null
