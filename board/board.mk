@@ -21,6 +21,7 @@ endif
 # must be there first.
 $(IMAGE): $(BRIDGED) $(BRIDGECTL) $(IMAGE_INPUTS)
 	@echo "  IMAGE   $@"
+	@scripts/deps.sh
 	@O=$(O) BUILD=$(BUILD) DL_DIR=$(DL_DIR) KCONFIG_CONFIG=$(KCONFIG_CONFIG) scripts/mkrootfs.sh
 	@O=$(O) DL_DIR=$(DL_DIR) KCONFIG_CONFIG=$(KCONFIG_CONFIG) scripts/mkimage.sh
 

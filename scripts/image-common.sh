@@ -22,12 +22,19 @@ die() { echo "image: error: $*" >&2; exit 1; }
 pkg_fetch() {
 	_n=$1
 	_v=${2:-$(apt-cache policy "$_n" 2>/dev/null | sed -n 's/^ *Candidate: //p')}
+	if { [ -z "$_v" ] || [ "$_v" = "(none)" ]; } && [ -z "${_apt_updated:-}" ] && [ "$(id -u)" = 0 ]; then
+		# A fresh machine may never have read the package lists.
+		_apt_updated=1
+		apt-get update -qq >&2 || true
+		_v=${2:-$(apt-cache policy "$_n" 2>/dev/null | sed -n 's/^ *Candidate: //p')}
+	fi
 	[ -n "$_v" ] && [ "$_v" != "(none)" ] || die "package $_n: no candidate (apt-get update?)"
 	_a=$(apt-cache show "$_n=$_v" 2>/dev/null | sed -n 's/^Architecture: //p' | head -n1)
 	_f=$DL_DIR/${_n%%:*}_$(echo "$_v" | sed 's/:/%3a/')_${_a:-amd64}.deb
 	if [ ! -s "$_f" ]; then
-		(cd "$DL_DIR" && apt-get download -qq "$_n=$_v" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) ||
-			die "apt-get download $_n=$_v failed"
+		# (apt warns that it downloads unsandboxed as root: not an error)
+		(cd "$DL_DIR" && apt-get download -qq "$_n=$_v") > "$WORK/apt.log" 2>&1 ||
+			{ cat "$WORK/apt.log" >&2; die "apt-get download $_n=$_v failed"; }
 		[ -s "$_f" ] || die "apt-get download $_n=$_v: no $_f"
 	fi
 	grep -qx "${_n%%:*} $_v" "$MANIFEST_PKGS" 2>/dev/null || echo "${_n%%:*} $_v" >> "$MANIFEST_PKGS"
