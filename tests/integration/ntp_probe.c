@@ -9,6 +9,7 @@
  *           are well-formed extension fields)
  *   -x      fill the bytes after the header with extension fields
  *   -M      a mode 7 MON_GETLIST_1 request (ntpd's monlist)
+ *   -P      a new socket (new source port) for every request, as chronyd
  *
  * Prints one line per response and a summary:
  *   sent N received M kod K maxlen L minlen L
@@ -33,16 +34,34 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
+static int open_sock(const char *src)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd >= 0 && src) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		inet_pton(AF_INET, src, &sa.sin_addr);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			perror("bind");
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	const char *src = NULL;
-	int ver = 4, mode = 3, len = 48, ext = 0, monlist = 0, count = 1, gap = 0, wait = 1000;
+	int ver = 4, mode = 3, len = 48, ext = 0, monlist = 0, newport = 0, count = 1, gap = 0, wait = 1000;
 	int fd, opt, i, received = 0, kod = 0, maxlen = 0, minlen = 0;
-	struct sockaddr_in dst, sa;
+	struct sockaddr_in dst;
 	uint8_t pkt[1024], r[2048];
 	uint64_t deadline;
 
-	while ((opt = getopt(argc, argv, "s:v:m:l:xMn:i:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:v:m:l:xMPn:i:w:")) != -1) {
 		switch (opt) {
 		case 's': src = optarg; break;
 		case 'v': ver = atoi(optarg); break;
@@ -50,6 +69,7 @@ int main(int argc, char **argv)
 		case 'l': len = atoi(optarg); break;
 		case 'x': ext = 1; break;
 		case 'M': monlist = 1; break;
+		case 'P': newport = 1; break;
 		case 'n': count = atoi(optarg); break;
 		case 'i': gap = atoi(optarg); break;
 		case 'w': wait = atoi(optarg); break;
@@ -65,16 +85,9 @@ int main(int argc, char **argv)
 	dst.sin_port = htons(atoi(argv[optind + 1]));
 	if (inet_pton(AF_INET, argv[optind], &dst.sin_addr) != 1)
 		return 2;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (src) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sin_family = AF_INET;
-		inet_pton(AF_INET, src, &sa.sin_addr);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			perror("bind");
-			return 1;
-		}
-	}
+	fd = open_sock(src);
+	if (fd < 0)
+		return 1;
 
 	memset(pkt, 0, sizeof(pkt));
 	if (monlist) {
@@ -120,8 +133,8 @@ int main(int argc, char **argv)
 		}
 		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, sizeof(dst)) != len)
 			perror("sendto");
-		if (gap)
-			usleep(gap * 1000);
+		if (gap || newport)
+			usleep((gap ? gap : 20) * 1000);
 		/* drain what has arrived */
 		for (;;) {
 			ssize_t n = recv(fd, r, sizeof(r), MSG_DONTWAIT);
@@ -140,6 +153,12 @@ int main(int argc, char **argv)
 				       n, r[0] >> 6, (r[0] >> 3) & 7, r[0] & 7, r[1], r[12], r[13], r[14], r[15]);
 			else
 				printf("response len=%zd\n", n);
+		}
+		if (newport && i + 1 < count) {
+			close(fd);
+			fd = open_sock(src);
+			if (fd < 0)
+				return 1;
 		}
 	}
 	deadline = now_ns() + (uint64_t)wait * 1000000u;
