@@ -12,6 +12,7 @@
 # QEMU_SERIAL    mon:stdio (default: console and monitor on the terminal),
 #                or stdio for scripts
 # QEMU_MEM       MiB of RAM (default 512)
+# QEMU_NO_REBOOT 1: a guest reboot (or a panic) ends QEMU, for scripts
 set -eu
 disk=${1:?usage: qemu.sh DISK.img [qemu args]}
 shift
@@ -43,4 +44,4 @@ exec qemu-system-x86_64 $cpu -smp 1 -m "${QEMU_MEM:-512}" $fw \
 	-drive file="$disk",format=raw,if=virtio,cache=unsafe \
 	-netdev user,id=ptp0 -device e1000e,netdev=ptp0 \
 	-netdev user,id=ntp0 -device virtio-net-pci,netdev=ntp0 \
-	-no-reboot "$@"
+	${QEMU_NO_REBOOT:+-no-reboot} "$@"

@@ -11,7 +11,8 @@ installed, else BIOS again), from the same disk: the change is still there,
 the config still checks, poweroff is clean.
 
 Each boot has BOOT_TIMEOUT seconds to reach the prompt and is retried once
-when it does not; every command has CMD_TIMEOUT seconds.  On any failure
+when it does not; every command has CMD_TIMEOUT seconds; the whole test
+TOTAL_TIMEOUT seconds.  On any failure
 the console log is shown and the exit status is 1.  Logs are kept in the
 work directory (console-*.log).
 """
@@ -27,6 +28,9 @@ import time
 
 BOOT_TIMEOUT = int(os.environ.get("QEMU_TEST_BOOT_TIMEOUT", "180"))
 CMD_TIMEOUT = int(os.environ.get("QEMU_TEST_CMD_TIMEOUT", "60"))
+# The whole test, whatever the retries: it must stay bounded in `make check`.
+TOTAL_TIMEOUT = int(os.environ.get("QEMU_TEST_TOTAL_TIMEOUT", "540"))
+DEADLINE = time.monotonic() + TOTAL_TIMEOUT
 # The daemon may still be starting when the prompt appears.
 STATUS_TIMEOUT = int(os.environ.get("QEMU_TEST_STATUS_TIMEOUT", "60"))
 # ash prints ESC[6n (cursor position query) after its prompt.
@@ -45,7 +49,7 @@ class Console:
     """QEMU with the guest's serial port on a pipe: a tiny expect."""
 
     def __init__(self, disk, firmware, log_path):
-        env = dict(os.environ, QEMU_SERIAL="stdio", QEMU_FIRMWARE=firmware)
+        env = dict(os.environ, QEMU_SERIAL="stdio", QEMU_FIRMWARE=firmware, QEMU_NO_REBOOT="1")
         self.log = open(log_path, "wb")
         self.log_path = log_path
         self.proc = subprocess.Popen(
@@ -66,6 +70,9 @@ class Console:
         return True
 
     def expect(self, regex, timeout, what):
+        if time.monotonic() + timeout > DEADLINE:
+            timeout = max(0, DEADLINE - time.monotonic())
+            what += f" (the whole test has {TOTAL_TIMEOUT} s)"
         deadline = time.monotonic() + timeout
         while True:
             m = regex.search(self.buf)
