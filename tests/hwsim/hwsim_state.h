@@ -23,7 +23,7 @@
 #include <time.h>
 
 #define HWSIM_MAGIC 0x4857534dU
-#define HWSIM_VERSION 2
+#define HWSIM_VERSION 3
 #define HWSIM_MAX_CLOCKS 32
 #define HWSIM_STEPS 16
 #define HWSIM_WIRE_SLOTS 4096
@@ -76,6 +76,7 @@ struct hwsim_clock {
 	int64_t maxerror_t;            /* truth when maxerror was set */
 
 	uint64_t n_steps, n_adj, n_reads;
+	uint64_t n_sysoff[3];          /* PHC: basic, extended, precise used */
 	struct hwsim_step steps[HWSIM_STEPS];
 };
 

@@ -352,8 +352,10 @@ static int cmd_show(void)
 		       (long long)off, hwsim_clock_rate_ppm(c), c->base_ppm,
 		       (unsigned long long)c->n_steps, (unsigned long long)c->n_adj);
 		if (c->kind == HWSIM_PHC) {
-			printf(" ifindex %d hwts %s disabled %s", c->ifindex,
-			       c->hw_set ? "on" : "off", dis_str(c->disable));
+			printf(" ifindex %d hwts %s sysoff basic/ext/precise %llu/%llu/%llu disabled %s",
+			       c->ifindex, c->hw_set ? "on" : "off",
+			       (unsigned long long)c->n_sysoff[0], (unsigned long long)c->n_sysoff[1],
+			       (unsigned long long)c->n_sysoff[2], dis_str(c->disable));
 		} else {
 			printf(" status %#llx tick %lld", (unsigned long long)c->status,
 			       (long long)c->tick);

@@ -77,6 +77,7 @@ struct fd_info {
 	uint8_t kind;
 	int8_t phc_index;        /* FD_PHC */
 	uint32_t ts_req;         /* SO_TIMESTAMPING flags the program asked for */
+	uint32_t ts_txreq;       /* TX flags asked per message (cmsg), sticky */
 	int32_t bound_ifindex;   /* SO_BINDTODEVICE */
 };
 
@@ -836,6 +837,7 @@ static int do_phc_ioctl(struct fd_info *f, unsigned long req, void *arg)
 			errno = EINVAL;
 			return -1;
 		}
+		__atomic_add_fetch(&c->n_sysoff[0], 1, __ATOMIC_RELAXED);
 		for (unsigned int i = 0; i < so->n_samples; i++) {
 			put_pct(&so->ts[2 * i], sys_now());
 			put_pct(&so->ts[2 * i + 1], hwsim_clock_now(shm, c));
@@ -854,6 +856,7 @@ static int do_phc_ioctl(struct fd_info *f, unsigned long req, void *arg)
 			errno = EINVAL;
 			return -1;
 		}
+		__atomic_add_fetch(&c->n_sysoff[1], 1, __ATOMIC_RELAXED);
 		for (unsigned int i = 0; i < so->n_samples; i++) {
 			put_pct(&so->ts[i][0], sys_now());
 			put_pct(&so->ts[i][1], hwsim_clock_now(shm, c));
@@ -870,6 +873,7 @@ static int do_phc_ioctl(struct fd_info *f, unsigned long req, void *arg)
 			errno = EOPNOTSUPP;
 			return -1;
 		}
+		__atomic_add_fetch(&c->n_sysoff[2], 1, __ATOMIC_RELAXED);
 		T = hwsim_truth();
 		raw_gettime(CLOCK_MONOTONIC_RAW, &raw);
 		memset(sp, 0, sizeof(*sp));
@@ -1033,7 +1037,7 @@ static void wire_record(int fd, const struct iovec *iov, size_t iovlen, size_t l
 	uint64_t h, slot;
 
 	if (!shm || shm->wire_mode != HWSIM_WIRE_IDEAL || !f || f->kind != FD_SOCK ||
-	    !f->ts_req || wire_hash(iov, iovlen, len, &h)) {
+	    !(f->ts_req | f->ts_txreq) || wire_hash(iov, iovlen, len, &h)) {
 		return;
 	}
 	slot = __atomic_fetch_add(&shm->wire_head, 1, __ATOMIC_RELAXED) % HWSIM_WIRE_SLOTS;
@@ -1077,10 +1081,50 @@ static int64_t wire_delay(uint64_t h, const struct hwsim_clock *rx)
 	return d < 0 ? 0 : d;
 }
 
+/* Per-message TX timestamping (an SO_TIMESTAMPING cmsg on sendmsg, as
+   chronyd does): remember what was asked and give the kernel software
+   flags instead.  Works on a copy of the control buffer; returns the
+   msghdr to send (*copy, or m itself when there is nothing to change). */
+static const struct msghdr *tx_cmsg(int fd, const struct msghdr *m, struct msghdr *copy,
+				    char *ctl, size_t ctl_size)
+{
+	struct fd_info *f = fdi(fd);
+	struct cmsghdr *cm;
+	int found = 0;
+
+	if (!f || !m->msg_control || !m->msg_controllen || m->msg_controllen > ctl_size) {
+		return m;
+	}
+	*copy = *m;
+	memcpy(ctl, m->msg_control, m->msg_controllen);
+	copy->msg_control = ctl;
+	for (cm = CMSG_FIRSTHDR(copy); cm; cm = CMSG_NXTHDR(copy, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    (cm->cmsg_type == SO_TIMESTAMPING || cm->cmsg_type == SO_TIMESTAMPING_NEW) &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+			uint32_t v;
+
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+			f->ts_txreq |= v;
+			if (f->kind == FD_NONE) {
+				f->kind = FD_SOCK;
+			}
+			v = sw_flags_for(v) & ~SOF_TIMESTAMPING_SOFTWARE;
+			memcpy(CMSG_DATA(cm), &v, sizeof(v));
+			found = 1;
+		}
+	}
+	return found ? copy : m;
+}
+
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
+	struct msghdr copy;
+	char ctl[512];
+
 	ENSURE_INIT();
 	if (m) {
+		m = tx_cmsg(fd, m, &copy, ctl, sizeof(ctl));
 		wire_record(fd, m->msg_iov, m->msg_iovlen, SIZE_MAX);
 	}
 	return real_sendmsg(fd, m, flags);
@@ -1088,11 +1132,33 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 
 EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
+	struct mmsghdr vc[16];
+	char ctl[16][256];
+
 	ENSURE_INIT();
-	for (unsigned int i = 0; v && i < n; i++) {
-		wire_record(fd, v[i].msg_hdr.msg_iov, v[i].msg_hdr.msg_iovlen, SIZE_MAX);
+	if (v && n > 16) {
+		n = 16;   /* a short count is allowed; the caller sends the rest */
 	}
-	return real_sendmmsg(fd, v, n, flags);
+	for (unsigned int i = 0; v && i < n; i++) {
+		const struct msghdr *h = tx_cmsg(fd, &v[i].msg_hdr, &vc[i].msg_hdr, ctl[i], sizeof(ctl[i]));
+
+		if (h != &vc[i].msg_hdr) {
+			vc[i].msg_hdr = *h;
+		}
+		vc[i].msg_len = 0;
+		wire_record(fd, h->msg_iov, h->msg_iovlen, SIZE_MAX);
+	}
+	if (!v) {
+		return real_sendmmsg(fd, v, n, flags);
+	}
+	{
+		int r = real_sendmmsg(fd, vc, n, flags);
+
+		for (int i = 0; i < r; i++) {
+			v[i].msg_len = vc[i].msg_len;
+		}
+		return r;
+	}
 }
 
 EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -1192,7 +1258,7 @@ static void fix_msg(int fd, struct msghdr *m, size_t len, int flags, size_t ctl_
 	if (!tss || !f || f->kind != FD_SOCK) {
 		return;
 	}
-	req = f->ts_req;
+	req = f->ts_req | (errq ? f->ts_txreq : 0);
 	T = ts_to_ns(&tss->ts[0]);
 	if (!T) {
 		return;
@@ -1218,6 +1284,8 @@ static void fix_msg(int fd, struct msghdr *m, size_t len, int flags, size_t ctl_
 	if (errq && want_hw && want_sw && !(req & SOF_TIMESTAMPING_OPT_TX_SWHW)) {
 		want_sw = 0;   /* a NIC gives only the hardware stamp then */
 	}
+	dbg("ts fd %d errq %d len %zu req %#x hw %d sw %d phc %s ifindex %d",
+	    fd, !!errq, len, req, want_hw, want_sw, c ? c->name : "-", ifindex);
 	memset(&tss->ts[1], 0, sizeof(tss->ts[1]));
 	if (want_hw) {
 		ns_to_ts(hwsim_clock_at(shm, c, T), &tss->ts[2]);

@@ -17,6 +17,6 @@ for t in ${HWSIM_TESTS:-t-*.sh}; do
 		failed="$failed $t"
 	fi
 done
-echo "hwsim: took $(($(date +%s) - start)) s${failed:+; failed:$failed}${skip:+ ($skip skipped)}"
+echo "hwsim: took $(($(date +%s) - start)) s, $skip skipped${failed:+; failed:$failed}"
 echo "hwsim: $pass passed, $fail failed"
 [ $fail = 0 ]
