@@ -174,7 +174,7 @@ static struct {
 	struct loop_timer *phc_timer;
 	struct in_addr bcast[MAX_BCAST];
 	int nbcast;
-	char ts_mode[64];
+	char ts_mode[128];
 	char ifname[IFNAMSIZ];
 } srv;
 

@@ -38,7 +38,7 @@ ntp_conf() {
 			echo "${kv%%=*} = ${kv#*=}"
 		done
 		echo "[control]"
-		echo "socket = $TL_TMP/bridged.sock"
+		echo "socket = ${NTP_SOCK:-$TL_TMP/bridged.sock}"
 		echo "pidfile = $TL_TMP/bridged.pid"
 		echo "statedir = $TL_TMP"
 		echo "[log]"
@@ -65,7 +65,7 @@ ntp_bridged_stop() {
 	done
 }
 
-bctl() { "$BRIDGECTL" -s "$TL_TMP/bridged.sock" "$@"; }
+bctl() { "$BRIDGECTL" -s "${NTP_SOCK:-$TL_TMP/bridged.sock}" "$@"; }
 
 # ntp_chronyd NAME "server line options"
 ntp_chronyd() {
