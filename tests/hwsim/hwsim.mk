@@ -5,7 +5,8 @@
 
 HWSIM_OUT := $(BUILD)/hwsim
 HWSIM_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE $(WARN_CFLAGS) -Itests/hwsim
-HWSIM_BINS := $(HWSIM_OUT)/libhwsim.so $(HWSIM_OUT)/hwsimctl $(HWSIM_OUT)/clockguard
+HWSIM_BINS := $(HWSIM_OUT)/libhwsim.so $(HWSIM_OUT)/hwsimctl $(HWSIM_OUT)/clockguard \
+	$(HWSIM_OUT)/hwsim_selftest
 
 PROGRAMS += $(HWSIM_BINS)
 CHECK_TARGETS += check-hwsim
@@ -22,6 +23,11 @@ $(HWSIM_OUT)/hwsimctl: tests/hwsim/hwsimctl.c tests/hwsim/hwsim_state.c tests/hw
 	@$(CC) $(HWSIM_CFLAGS) -o $@ tests/hwsim/hwsimctl.c tests/hwsim/hwsim_state.c -lpthread -lm
 
 $(HWSIM_OUT)/clockguard: tests/hwsim/clockguard.c
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	@$(CC) $(HWSIM_CFLAGS) -o $@ $<
+
+$(HWSIM_OUT)/hwsim_selftest: tests/hwsim/hwsim_selftest.c
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	@$(CC) $(HWSIM_CFLAGS) -o $@ $<

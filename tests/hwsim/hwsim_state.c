@@ -197,6 +197,7 @@ void hwsim_clock_init(struct hwsim_clock *c, int64_t T, int64_t offset_ns,
 	c->rng = (uint64_t)T ^ 0x9e3779b97f4a7c15ULL;
 	c->leap_at = 0;
 	c->leap_done = 0;
+	c->leap_oop_end = 0;
 	c->freq = 0;
 	c->tick = 10000;
 	c->status = STA_UNSYNC;
@@ -289,6 +290,9 @@ static void anchor(struct hwsim_clock *c, int64_t T)
 		int64_t step = -c->leap_dir * NS;
 		struct hwsim_step *h = &c->steps[c->n_steps % HWSIM_STEPS];
 
+		if (c->leap_dir > 0) {
+			c->leap_oop_end = c->leap_at;
+		}
 		e += step;
 		h->truth_ns = T;
 		h->step_ns = step;
@@ -375,6 +379,7 @@ static void schedule_leap(struct hwsim_clock *c, int64_t e)
 		c->leap_at = 0;
 		c->leap_done = 0;
 	}
+	c->leap_oop_end = 0;
 }
 
 void hwsim_clock_set(struct hwsim_shm *s, struct hwsim_clock *c, int64_t e)
@@ -475,7 +480,7 @@ static int state_of(const struct hwsim_clock *c, int64_t e_raw)
 		return c->leap_dir > 0 ? TIME_INS : TIME_DEL;
 	}
 	if (c->leap_done) {
-		return TIME_WAIT;
+		return e_raw < c->leap_oop_end ? TIME_OOP : TIME_WAIT;
 	}
 	return TIME_OK;
 }
@@ -540,6 +545,7 @@ int hwsim_sys_adjtime(struct hwsim_shm *s, struct hwsim_clock *c,
 			} else if (!(c->status & (STA_INS | STA_DEL))) {
 				c->leap_at = 0;
 				c->leap_done = 0;
+				c->leap_oop_end = 0;
 			}
 			(void)was_unsync;
 		}

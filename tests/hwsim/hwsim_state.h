@@ -69,6 +69,7 @@ struct hwsim_clock {
 	int64_t leap_at;               /* emulated ns of a pending leap, or 0 */
 	int32_t leap_dir;              /* +1 insert, -1 delete */
 	int32_t leap_done;             /* leap applied, STA_INS/DEL still set */
+	int64_t leap_oop_end;          /* inserted: TIME_OOP until this time */
 
 	/* adjtimex() view */
 	int64_t freq;                  /* scaled ppm as dialed */
