@@ -16,3 +16,22 @@ BRIDGECTL_SRCS += ptp/ptp_view.c
 
 # make demo runs the chain on the emulator (scripts/demo.sh).
 DEMO_DEPS += hwsim
+
+# Integration tests of the chain on the emulator (root, netns, linuxptp,
+# chrony).  Each creates and deletes its own namespaces and checks that the
+# host clock did not move.
+CHECK_TARGETS += check-ptp
+PTP_TESTS ?= $(sort $(wildcard tests/integration/chain_*.sh tests/integration/ptp_*.sh))
+PTP_TESTS := $(filter-out tests/integration/ptp_lib.sh,$(PTP_TESTS))
+
+check-ptp: build hwsim
+	@pass=0; fail=0; \
+	for t in $(PTP_TESTS); do \
+		echo "== $$t"; \
+		if O=$(O) timeout 300 $$t; then pass=$$((pass+1)); \
+		else fail=$$((fail+1)); echo "FAIL $$t"; fi; \
+	done; \
+	echo "ptp: $$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
+
+.PHONY: check-ptp

@@ -5,6 +5,8 @@
 #       $NGM  grandmaster, PHC on $IGM = TAI (truth + 37 s)
 #       $NBR  the bridge: PHC A on $IA (+1 s, +30 ppm), system clock brsys
 #             (+0.2 s, -40 ppm), PHC B on $IB (-2 s, +15 ppm)
+#             with --gms 2 also $NGM2/$IGM2 (TAI too), all on a Linux
+#             bridge in $NSWA
 #       $NCL  NTP client: PHC on $ICL, system clock clsys (+0.3 s, +20 ppm)
 #             with --clients 2 also $NCL2/$ICL2/clsys2 (-0.4 s, -25 ppm) at
 #             10.78.2.3, both behind a Linux bridge in $NSW
@@ -20,14 +22,19 @@
 # Addresses: GM side 10.78.1.0/24, NTP side 10.78.2.0/24.
 
 PB_BIN=$TL_ROOT/$O/build/bin
+# The script itself, not common.sh's hwsim_run function: tl_bg of a shell
+# function records the pid of a subshell, and killing that leaves the
+# daemon running.  The script execs all the way down to the daemon.
+PB_HWSIM_RUN=$TL_ROOT/tests/hwsim/hwsim-run
 PB_GM_SETTINGS='clockClass 6 clockAccuracy 0x21 offsetScaledLogVariance 0x4e5d currentUtcOffset 37 leap61 0 leap59 0 currentUtcOffsetValid 1 ptpTimescale 1 timeTraceable 1 frequencyTraceable 1 timeSource 0x20'
 
 pb_chain_init() {
-	local wire="" clients=1
+	local wire="" clients=1 gms=1
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--ideal) wire="--wire ideal --delay 1500 --jitter 50" ;;
 		--clients) clients=$2; shift ;;
+		--gms) gms=$2; shift ;;
 		esac
 		shift
 	done
@@ -36,7 +43,25 @@ pb_chain_init() {
 	tl_netns NGM
 	tl_netns NBR
 	tl_netns NCL
-	tl_veth "$NGM" "$NBR" IGM IA 10.78.1.1/24 10.78.1.2/24
+	if [ "$gms" = 1 ]; then
+		tl_veth "$NGM" "$NBR" IGM IA 10.78.1.1/24 10.78.1.2/24
+	else
+		local g1 g2 g3
+		tl_netns NGM2
+		tl_netns NSWA
+		ip -n "$NSWA" link add swa type bridge
+		ip -n "$NSWA" link set swa up
+		tl_veth "$NGM" "$NSWA" IGM g1
+		tl_veth "$NGM2" "$NSWA" IGM2 g2
+		tl_veth "$NBR" "$NSWA" IA g3
+		for p in $g1 $g2 $g3; do
+			ip -n "$NSWA" link set "$p" master swa
+		done
+		ip -n "$NGM" addr add 10.78.1.1/24 dev "$IGM"
+		ip -n "$NGM2" addr add 10.78.1.3/24 dev "$IGM2"
+		ip -n "$NBR" addr add 10.78.1.2/24 dev "$IA"
+		hwsimctl add-phc "$IGM2" --netns "$NGM2" --offset 37 >/dev/null
+	fi
 	if [ "$clients" = 1 ]; then
 		tl_veth "$NBR" "$NCL" IB ICL 10.78.2.1/24 10.78.2.2/24
 	else
@@ -83,9 +108,10 @@ logAnnounceInterval -2
 announceReceiptTimeout 3
 summary_interval 0
 EOC
-	tl_bg "$name" hwsim_run -n "$ns" -s gmsys -- ptp4l -f "$TL_TMP/$name.cfg" -i "$ifc" -m
-	tl_wait_log "$name" 'assuming the grand master role|LISTENING to MASTER|GRAND_MASTER' 20 ||
-		{ tl_fail "$name did not become master"; return 1; }
+	tl_bg "$name" "$PB_HWSIM_RUN" -n "$ns" -s gmsys -- ptp4l -f "$TL_TMP/$name.cfg" -i "$ifc" -m
+	# A second GM hears the better one and becomes its slave (or passive).
+	tl_wait_log "$name" 'assuming the grand master role|LISTENING to MASTER|GRAND_MASTER|to SLAVE|to UNCALIBRATED|to PASSIVE' 20 ||
+		{ tl_fail "$name did not start"; return 1; }
 	pb_gm_set "$name" "${5:-$PB_GM_SETTINGS}"
 }
 
@@ -133,7 +159,7 @@ EOC
 pb_bridge() {
 	local name=$1
 	[ -f "$TL_TMP/$name.conf" ] || pb_bridge_conf "$name"
-	tl_bg "$name" hwsim_run -n "$NBR" -s brsys -- "$PB_BIN/bridged" -n -f "$TL_TMP/$name.conf"
+	tl_bg "$name" "$PB_HWSIM_RUN" -n "$NBR" -s brsys -- "$PB_BIN/bridged" -n -f "$TL_TMP/$name.conf"
 }
 
 pb_ctl() {
@@ -178,7 +204,7 @@ pb_chronyd() {
 		echo "pidfile $TL_TMP/$name/chronyd.pid"
 		echo "driftfile $TL_TMP/$name/drift"
 	} >"$TL_TMP/$name.conf"
-	tl_bg "$name" hwsim_run -n "$ns" -s "$clk" -- chronyd -d -u root -f "$TL_TMP/$name.conf"
+	tl_bg "$name" "$PB_HWSIM_RUN" -n "$ns" -s "$clk" -- chronyd -d -u root -f "$TL_TMP/$name.conf"
 }
 
 pb_chronyc() {
