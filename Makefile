@@ -153,7 +153,7 @@ check:
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory SAN=1 unit
 	@$(MAKE) --no-print-directory fuzz
-	@$(MAKE) --no-print-directory check-integration
+	@$(MAKE) --no-print-directory -k check-integration
 	@echo "make check: all passed"
 
 check-integration: build $(CHECK_TARGETS)

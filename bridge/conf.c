@@ -375,8 +375,15 @@ static const struct conf_item *closest_key(const char *section, const char *key)
 {
 	const struct conf_item *best = NULL;
 	int best_d = INT_MAX;
+	/* Close means at most a third of the name changed (and at least 1). */
+	int limit = 1 + (int)strlen(key) / 3;
 
 	for (size_t i = 0; i < conf_table_len; i++) {
+		int dl = (int)strlen(key) - (int)strlen(conf_table[i].key);
+
+		/* The distance is at least the difference of the lengths. */
+		if (dl > limit || -dl > limit)
+			continue;
 		int d = distance(key, conf_table[i].key);
 
 		/* Prefer the same section on a tie. */
@@ -386,8 +393,7 @@ static const struct conf_item *closest_key(const char *section, const char *key)
 			best = &conf_table[i];
 		}
 	}
-	/* Close means at most a third of the name changed (and at least 1). */
-	if (best && best_d <= 1 + (int)strlen(key) / 3)
+	if (best && best_d <= limit)
 		return best;
 	return NULL;
 }
