@@ -92,7 +92,7 @@ $(AUTOCONF_H): $(KCONFIG_CONFIG) scripts/kconfig-header.sh
 	list-defconfigs
 
 # --- build definitions (before the fragments: their prerequisites use them) --
-PKGS := inih json-c libnl-3.0 libnl-route-3.0 libmnl $(if $(PB_SECCOMP),libseccomp)
+PKGS := inih json-c libnl-3.0 libnl-route-3.0 libmnl libcap $(if $(PB_SECCOMP),libseccomp)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LIBS = $(LINUXPTP_LIB) $(PKG_LIBS) -lm -lrt -pthread

@@ -5,7 +5,7 @@
 COMMON_SRCS += bridge/conf.c bridge/conf_table.c bridge/log.c ptp/ptp_conf.c
 
 BRIDGED_SRCS += bridge/bridged.c bridge/loop.c bridge/ctl.c bridge/ref_state.c \
-	bridge/modules.c bridge/sandbox.c
+	bridge/modules.c bridge/sandbox.c bridge/privdrop.c
 
 BRIDGECTL_SRCS += bridge/bridgectl.c bridge/view.c
 

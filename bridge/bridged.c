@@ -20,6 +20,7 @@
 #include "bridge/log.h"
 #include "bridge/loop.h"
 #include "bridge/modules.h"
+#include "bridge/privdrop.h"
 #include "bridge/ref_state.h"
 #include "bridge/sandbox.h"
 #include "pb_autoconf.h"
@@ -138,6 +139,8 @@ static int reload(char *err, size_t errlen)
 		free(errs);
 		return -1;
 	}
+	if (memcmp(&conf.control, &next->control, sizeof(conf.control)))
+		log_warn("reload: [control] changes (socket, group, user, files) apply at the next start");
 	for (int i = 0; bridge_modules[i].name; i++) {
 		const struct bridge_module *m = &bridge_modules[i];
 		int r = m->reload && mod_state[i] == MOD_RUNNING ? m->reload(&conf, next) : 1;
@@ -482,7 +485,9 @@ int main(int argc, char **argv)
 	log_notice("bridged %s (linuxptp %s) started: config %s, ptp %s, ntp %s",
 		   PTPBRIDGE_VERSION, ptp_linuxptp_version(), conf.file, conf.ptp.interface,
 		   conf.ntp.interface);
-	if (start_modules() < 0) {
+	if (*conf.control.user && privdrop_apply(conf.control.user) < 0) {
+		rc = 1;
+	} else if (start_modules() < 0) {
 		rc = 1;
 	} else {
 		sandbox_apply();

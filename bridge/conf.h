@@ -109,6 +109,7 @@ struct bridge_conf {
 	struct {
 		char socket[CONF_PATH_MAX];
 		char group[CONF_NAME_MAX];
+		char user[CONF_NAME_MAX];
 		char pidfile[CONF_PATH_MAX];
 		char statedir[CONF_PATH_MAX];
 	} control;

@@ -130,6 +130,8 @@ const struct conf_item conf_table[] = {
 	       "UNIX socket bridgectl talks to"),
 	SCALAR("control", "group", CT_STRING, "ptpbridge", 0, 0, 0, NULL, control.group,
 	       "group allowed read-only commands (changes need root)"),
+	SCALAR("control", "user", CT_STRING, "", 0, 0, 0, NULL, control.user,
+	       "run as this user with only the capabilities needed (empty: root)"),
 	SCALAR("control", "pidfile", CT_PATH, "/run/ptpbridge/bridged.pid", 0, 0, 0, NULL,
 	       control.pidfile, "where bridged writes its process ID"),
 	SCALAR("control", "statedir", CT_PATH, "/var/lib/ptpbridge", 0, 0, 0, NULL,

@@ -161,6 +161,26 @@ for _ in $(seq 30); do
 done
 check "SIGHUP reloads" bash -c "[ \"\$('$B/bridgectl' -s '$SOCK' config get ntp.port)\" = 11126 ]"
 
+# [control] user: a second daemon drops root, keeps only the capabilities
+# it needs (CAP_SYS_TIME is already gone here: setpriv), and still serves.
+sed -e "s|^socket = .*|socket = $TL_TMP/priv.sock|" -e "s|^pidfile = .*|pidfile = $TL_TMP/priv.pid|" \
+    -e "s|^port = .*|port = 11200|" -e "s|^group = nogroup|group = nogroup\nuser = nobody|" \
+    "$TL_TMP/good.conf" > "$TL_TMP/priv.conf"
+tl_bg priv ip netns exec "$NS" setpriv --bounding-set=-sys_time --inh-caps=-sys_time \
+	"$B/bridged" -n -f "$TL_TMP/priv.conf"
+if tl_wait_log priv "privdrop: running as nobody" 10; then
+	check "[control] user drops root" \
+		grep -qE '^Uid:[[:space:]]+65534[[:space:]]+65534' "/proc/$TL_PID_priv/status"
+	# CAP_NET_BIND_SERVICE (10), NET_ADMIN (12), NET_RAW (13) and no other.
+	check "only the needed capabilities stay" \
+		grep -qE '^CapEff:[[:space:]]+0000000000003400$' "/proc/$TL_PID_priv/status"
+	check "the unprivileged daemon answers" "$B/bridgectl" -s "$TL_TMP/priv.sock" status
+else
+	tl_fail "bridged with [control] user did not start"
+	cat "$TL_TMP/priv.log"
+fi
+kill "$TL_PID_priv"
+
 # Clean stop.
 kill -TERM "$TL_PID_bridged"
 wait "$TL_PID_bridged"
