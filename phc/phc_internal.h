@@ -62,4 +62,24 @@ void phc_ref_update(struct phc_ref *r, const struct phc_ref_input *in);
 /** Holdover age in s (0 when not in holdover). */
 double phc_ref_holdover_age(const struct phc_ref *r, double now_mono);
 
+/** Link state of one interface (phc_nl.c). */
+struct phc_link {
+	char name[16];
+	int ifindex;
+	bool known;		/**< rtnetlink told us at least once */
+	bool up;		/**< IFF_UP and IFF_RUNNING */
+	unsigned int downs;	/**< times it went down */
+};
+
+/** PHC index from ethtool netlink; -1 when it names none or fails. */
+int phc_nl_tsinfo_phc(const char *ifname);
+/** PHC index by ethtool netlink, then the SIOCETHTOOL ioctl; how says which. */
+int phc_find_index(const char *ifname, const char **how);
+/** Watch the links of NIC A and NIC B (rtnetlink, in the core loop). */
+int phc_link_start(const char *if_a, const char *if_b);
+void phc_link_stop(void);
+int phc_link_dump(void);
+/** 0: NIC A, 1: NIC B; NULL when not watched. */
+const struct phc_link *phc_link_get(int which);
+
 #endif

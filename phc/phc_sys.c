@@ -121,29 +121,39 @@ static void close_phc(void)
 	sysoff_method = -1;
 }
 
-/* PHC A from the interface name, through the same ethtool TSINFO query
-   linuxptp makes, so both sides always agree on which clock it is. */
+/* PHC A from the interface name: ethtool netlink, then the ioctl linuxptp
+   uses (phc_nl.c); never a fixed /dev/ptpN. */
 static int open_phc(const char *ifname)
 {
-	struct sk_ts_info info;
+	struct ptp_state ps;
+	const char *how;
 	char dev[32];
+	int idx = phc_find_index(ifname, &how);
 
-	if (sk_get_ts_info(ifname, &info) || !info.valid || info.phc_index < 0) {
+	if (idx < 0) {
 		log_error("phc: %s has no PHC (ethtool TSINFO)", ifname);
 		return -1;
 	}
-	snprintf(dev, sizeof(dev), "/dev/ptp%d", info.phc_index);
+	ptp_get_state(&ps);
+	if (ps.running && ps.phc_index >= 0 && ps.phc_index != idx)
+		log_warn("phc: %s names PHC %d, linuxptp uses PHC %d", how, idx, ps.phc_index);
+	snprintf(dev, sizeof(dev), "/dev/ptp%d", idx);
 	phc_clk = phc_open(dev);
 	if (phc_clk == CLOCK_INVALID) {
 		log_error("phc: cannot open %s: %s", dev, strerror(errno));
 		return -1;
 	}
-	phc_index = info.phc_index;
+	phc_index = idx;
 	sysoff_method = sysoff_probe(CLOCKID_TO_FD(phc_clk), PHC_SYS_SAMPLES);
 	snprintf(trk.phc_device, sizeof(trk.phc_device), "%s", dev);
 	trk.sysoff_method = method_name(sysoff_method);
-	log_info("phc: PHC A is %s (%s), cross-timestamps: %s", dev, ifname,
-		 trk.sysoff_method);
+	log_info("phc: PHC A is %s (%s, found by %s), cross-timestamps: %s", dev, ifname,
+		 how, trk.sysoff_method);
+	idx = phc_find_index(conf.ntp.interface, &how);
+	trk.shared_phc = idx >= 0 && idx == phc_index;
+	if (trk.shared_phc)
+		log_notice("phc: %s and %s share %s: NIC B's timestamps are on PHC A's"
+			   " timescale", ifname, conf.ntp.interface, dev);
 	return 0;
 }
 
@@ -310,12 +320,15 @@ static void tick(void *arg)
 	double now = mono_s();
 	double err = NAN;
 	int utc_offset = conf.clock.utc_offset, leap = 0;
+	const struct phc_link *link_a;
 	bool fresh;
 
 	ptp_get_state(&ps);
 	fresh = ps.last_sync_mono_ns &&
 		now - (double)ps.last_sync_mono_ns * 1e-9 < PTP_STALE_S;
-	in.ptp_ok = ptp_state_locked(&ps) && fresh && ps.have_parent;
+	link_a = phc_link_get(0);
+	in.ptp_ok = ptp_state_locked(&ps) && fresh && ps.have_parent &&
+		    !(link_a && link_a->known && !link_a->up);
 	if (in.ptp_ok)
 		ptp_ever_locked = true;
 
@@ -412,6 +425,13 @@ static void tracking_json(struct json_object *o)
 	ADD(o, "updates", json_object_new_int64((int64_t)trk.updates));
 	ADD(o, "steps", json_object_new_int(trk.steps));
 	ADD(o, "other_writer", json_object_new_boolean(trk.other_writer));
+	ADD(o, "shared_phc", json_object_new_boolean(trk.shared_phc));
+	for (int i = 0; i < 2; i++) {
+		const struct phc_link *l = phc_link_get(i);
+
+		if (l && l->known)
+			ADD(o, i == 0 ? "link_a_up" : "link_b_up", json_object_new_boolean(l->up));
+	}
 	ADD(o, "leapfile_expired", json_object_new_boolean(trk.leapfile_expired));
 }
 
@@ -450,6 +470,16 @@ static void status_clock(struct json_object *o)
 	}
 	if (trk.leapfile_expired)
 		json_object_array_add(w, json_object_new_string("the leap file has expired"));
+	for (int i = 0; i < 2; i++) {
+		const struct phc_link *l = phc_link_get(i);
+
+		if (!l || !l->known || l->up)
+			continue;
+		snprintf(buf, sizeof(buf), i == 0 ?
+			 "NIC A (%s) link is down: no PTP, holdover" :
+			 "NIC B (%s) link is down: NTP clients cannot reach us", l->name);
+		json_object_array_add(w, json_object_new_string(buf));
+	}
 	if (trk.other_writer)
 		json_object_array_add(w, json_object_new_string(
 			"another process changes the system clock's frequency"));
@@ -530,6 +560,8 @@ int phc_module_start(const struct bridge_conf *c)
 		servo_sync_interval(servo, 1.0 / PHC_SYS_RATE);
 		trk.freq_ppb = fadj;
 	}
+	if (phc_link_start(c->ptp.interface, c->ntp.interface))
+		log_warn("phc: cannot watch link state (rtnetlink): %s", strerror(errno));
 	timer = loop_add_timer(1000000000ULL / PHC_SYS_RATE, 1000000000ULL / PHC_SYS_RATE,
 			       tick, NULL);
 	if (!timer) {
@@ -572,6 +604,7 @@ void phc_module_stop(void)
 		leap_set = 0;
 	}
 	close_phc();
+	phc_link_stop();
 	trk.running = false;
 	/* Whatever we served, we can no longer vouch for it. */
 	phc_ref_init(&ref);

@@ -44,6 +44,7 @@ struct phc_tracking {
 	double update_interval;		/**< s */
 	bool other_writer;		/**< someone else changed CLOCK_REALTIME's frequency */
 	bool leapfile_expired;
+	bool shared_phc;		/**< NIC A and NIC B have the same PHC */
 };
 
 int phc_module_start(const struct bridge_conf *c);

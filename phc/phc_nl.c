@@ -1,0 +1,259 @@
+/*
+ * Netlink for phc/: which PHC belongs to an interface (ethtool netlink,
+ * ETHTOOL_MSG_TSINFO_GET) and whether NIC A and NIC B have a link
+ * (rtnetlink, RTMGRP_LINK).
+ *
+ * One library for both jobs: libmnl.  Both are a handful of messages whose
+ * attributes we parse ourselves; libnl-route's object caches would add a
+ * second event path and a cache we do not need, and genetlink through
+ * libnl would add libnl-genl as well.  See docs/clock.md.
+ *
+ * The ethtool netlink answer wins when it names a PHC.  When the kernel has
+ * no ethtool netlink (CONFIG_ETHTOOL_NETLINK off, kernels before 5.11 for
+ * TSINFO) or names none, the SIOCETHTOOL ioctl is asked (that is also what
+ * linuxptp asks, and what the emulator answers).
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
+#include <linux/ethtool_netlink.h>
+#include <linux/genetlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bridge/log.h"
+#include "bridge/loop.h"
+#include "phc/phc_internal.h"
+
+/* --- ethtool netlink: TSINFO ----------------------------------------------- */
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+	int *family = data;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)
+			*family = mnl_attr_get_u16(attr);
+	}
+	return MNL_CB_OK;
+}
+
+static int tsinfo_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+	int *index = data;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == ETHTOOL_A_TSINFO_PHC_INDEX &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			*index = (int)mnl_attr_get_u32(attr);
+	}
+	return MNL_CB_OK;
+}
+
+/* One generic netlink request and its answers. */
+static int genl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned int portid = mnl_socket_get_portid(nl);
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int r;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n <= 0)
+			return -1;
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+	} while (r > MNL_CB_STOP);
+	return r < 0 ? -1 : 0;
+}
+
+int phc_nl_tsinfo_phc(const char *ifname)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	struct nlattr *nest;
+	int family = -1, index = -1;
+	unsigned int seq = (unsigned int)time(NULL);
+
+	nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl)
+		return -1;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq++;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ETHTOOL_GENL_NAME);
+	if (genl_talk(nl, nlh, family_cb, &family) || family < 0)
+		goto out;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (uint16_t)family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq++;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = ETHTOOL_MSG_TSINFO_GET;
+	g->version = ETHTOOL_GENL_VERSION;
+	nest = mnl_attr_nest_start(nlh, ETHTOOL_A_TSINFO_HEADER);
+	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, ifname);
+	mnl_attr_nest_end(nlh, nest);
+	if (genl_talk(nl, nlh, tsinfo_cb, &index))
+		index = -1;
+out:
+	mnl_socket_close(nl);
+	return index;
+}
+
+static int ioctl_tsinfo_phc(const char *ifname)
+{
+	struct ethtool_ts_info info = { .cmd = ETHTOOL_GET_TS_INFO };
+	struct ifreq ifr;
+	int fd, r;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	r = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	return r < 0 ? -1 : info.phc_index;
+}
+
+int phc_find_index(const char *ifname, const char **how)
+{
+	int idx = phc_nl_tsinfo_phc(ifname);
+
+	if (idx >= 0) {
+		*how = "ethtool netlink";
+		return idx;
+	}
+	idx = ioctl_tsinfo_phc(ifname);
+	*how = "SIOCETHTOOL ioctl";
+	return idx;
+}
+
+/* --- rtnetlink: link state ------------------------------------------------- */
+
+static struct mnl_socket *rtnl;
+static struct phc_link links[2];
+static int n_links;
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	bool up;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return MNL_CB_OK;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifm)))
+		return MNL_CB_ERROR;
+	up = nlh->nlmsg_type == RTM_NEWLINK && (ifm->ifi_flags & IFF_UP) &&
+	     (ifm->ifi_flags & IFF_RUNNING);
+	for (int i = 0; i < n_links; i++) {
+		if (links[i].ifindex != ifm->ifi_index)
+			continue;
+		if (links[i].known && links[i].up != up)
+			log_notice("phc: %s link %s", links[i].name, up ? "up" : "down");
+		if (!up)
+			links[i].downs++;
+		links[i].up = up;
+		links[i].known = true;
+	}
+	return MNL_CB_OK;
+}
+
+static void rtnl_ready(int fd, short revents, void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+
+	/* Drain what is there; a dump answer and events share the socket. */
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		mnl_cb_run(buf, (size_t)n, 0, 0, link_cb, NULL);
+	if (n < 0 && errno == ENOBUFS) {
+		/* Events were lost: ask for the whole table again. */
+		log_warn("phc: rtnetlink overrun, reading the links again");
+		phc_link_dump();
+	}
+}
+
+int phc_link_dump(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *rt;
+
+	if (!rtnl)
+		return -1;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = (unsigned int)time(NULL);
+	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+	rt->rtgen_family = AF_PACKET;
+	return mnl_socket_sendto(rtnl, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
+}
+
+int phc_link_start(const char *if_a, const char *if_b)
+{
+	const char *names[2] = { if_a, if_b };
+
+	n_links = 0;
+	for (int i = 0; i < 2; i++) {
+		if (!names[i] || !names[i][0])
+			continue;
+		memset(&links[n_links], 0, sizeof(links[n_links]));
+		snprintf(links[n_links].name, sizeof(links[n_links].name), "%s", names[i]);
+		links[n_links].ifindex = (int)if_nametoindex(names[i]);
+		n_links++;
+	}
+	rtnl = mnl_socket_open(NETLINK_ROUTE);
+	if (!rtnl)
+		return -1;
+	if (mnl_socket_bind(rtnl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0 ||
+	    loop_add_fd(mnl_socket_get_fd(rtnl), POLLIN, rtnl_ready, NULL) < 0) {
+		mnl_socket_close(rtnl);
+		rtnl = NULL;
+		return -1;
+	}
+	return phc_link_dump();
+}
+
+void phc_link_stop(void)
+{
+	if (!rtnl)
+		return;
+	loop_del_fd(mnl_socket_get_fd(rtnl));
+	mnl_socket_close(rtnl);
+	rtnl = NULL;
+	n_links = 0;
+}
+
+const struct phc_link *phc_link_get(int which)
+{
+	return which >= 0 && which < n_links ? &links[which] : NULL;
+}
