@@ -36,13 +36,13 @@ image: image-check-board $(BRIDGED) $(BRIDGECTL)
 # config changes made in the guest survive from one `make qemu` to the next.
 QEMU_DISK = $(O)/images/qemu-disk.img
 qemu: image-check-board $(IMAGE)
-	@[ "$(PB_BOARD_NAME)" = qemu_x86_64 ] || echo "note: board $(PB_BOARD_NAME) is meant for hardware; booting it anyway"
+	@[ "$(PB_BOARD_NAME)" = qemu_x86_64 ] || echo "note: board $(PB_BOARD_NAME) is meant for hardware; booting it on a q35 stand-in"
 	@[ $(QEMU_DISK) -nt $(IMAGE) ] || cp $(IMAGE) $(QEMU_DISK)
 	@echo "serial console on this terminal; Ctrl-A X quits QEMU"
-	scripts/qemu.sh $(QEMU_DISK)
+	QEMU_BOARD=$(PB_BOARD_NAME) scripts/qemu.sh $(QEMU_DISK)
 
 qemu-test: image-check-board $(IMAGE)
-	@/usr/bin/python3 tests/qemu/qemu-test.py --workdir $(O)/qemu-test $(IMAGE)
+	@QEMU_BOARD=$(PB_BOARD_NAME) /usr/bin/python3 tests/qemu/qemu-test.py --workdir $(O)/qemu-test $(IMAGE)
 
 # For `make check` (no .config on CI: the host board): build the
 # qemu_x86_64 image in its own output directory with its own .config, so

@@ -13,6 +13,9 @@
 #                or stdio for scripts
 # QEMU_MEM       MiB of RAM (default 512)
 # QEMU_NO_REBOOT 1: a guest reboot (or a panic) ends QEMU, for scripts
+# QEMU_BOARD     qemu_x86_64 (default) or x86_64_edge: the latter has no
+#                virtio drivers, so it gets a q35 machine with the disk on
+#                AHCI and two e1000e NICs (a stand-in for the real box)
 set -eu
 disk=${1:?usage: qemu.sh DISK.img [qemu args]}
 shift
@@ -37,11 +40,19 @@ uefi)
 	;;
 *) fw= ;;
 esac
-echo "qemu.sh: $disk, ${QEMU_FIRMWARE:-bios}, $accel" >&2
+case ${QEMU_BOARD:-qemu_x86_64} in
+x86_64_edge)
+	hw="-M q35 -drive file=$disk,format=raw,if=none,id=disk0,cache=unsafe
+	    -device ide-hd,drive=disk0,bus=ide.0
+	    -netdev user,id=ptp0 -device e1000e,netdev=ptp0
+	    -netdev user,id=ntp0 -device e1000e,netdev=ntp0" ;;
+*)
+	hw="-drive file=$disk,format=raw,if=virtio,cache=unsafe
+	    -netdev user,id=ptp0 -device e1000e,netdev=ptp0
+	    -netdev user,id=ntp0 -device virtio-net-pci,netdev=ntp0" ;;
+esac
+echo "qemu.sh: $disk, ${QEMU_BOARD:-qemu_x86_64} hardware, ${QEMU_FIRMWARE:-bios}, $accel" >&2
 # shellcheck disable=SC2086
 exec qemu-system-x86_64 $cpu -smp 1 -m "${QEMU_MEM:-512}" $fw \
-	-display none -serial "${QEMU_SERIAL:-mon:stdio}" -monitor none \
-	-drive file="$disk",format=raw,if=virtio,cache=unsafe \
-	-netdev user,id=ptp0 -device e1000e,netdev=ptp0 \
-	-netdev user,id=ntp0 -device virtio-net-pci,netdev=ntp0 \
+	-display none -serial "${QEMU_SERIAL:-mon:stdio}" -monitor none $hw \
 	${QEMU_NO_REBOOT:+-no-reboot} "$@"
