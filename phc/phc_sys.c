@@ -79,6 +79,7 @@ static int last_ptp_utc_offset;
 static bool have_ptp_utc_offset;
 static int last_leap;
 static int good_updates;
+static bool leap_pause;		/* updates suspended in the ambiguous second */
 static bool warned_utc_config, warned_leapfile_expired, warned_other_writer;
 
 static double mono_s(void)
@@ -264,8 +265,10 @@ static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 	if (lp || leap_set) {
 		int kernel_leap;
 
-		if (is_utc_ambiguous(ts))
+		if (is_utc_ambiguous(ts)) {
+			leap_pause = true;
 			return NAN;
+		}
 		kernel_leap = leap_second_status(ts, leap_set, &lp, &off);
 		if (kernel_leap != leap_set) {
 			sysclk_set_leap(kernel_leap);
@@ -333,8 +336,11 @@ static void tick(void *arg)
 		ptp_ever_locked = true;
 
 	if (trk.disciplining) {
+		leap_pause = false;
 		err = discipline(&ps, &utc_offset, &leap);
-		if (!isnan(err) && fabs(err) < CLOCK_OK_NS && in.ptp_ok &&
+		if (leap_pause)
+			;	/* the repeated second says nothing about the lock */
+		else if (!isnan(err) && fabs(err) < CLOCK_OK_NS && in.ptp_ok &&
 		    (trk.servo_state == SERVO_LOCKED ||
 		     trk.servo_state == SERVO_LOCKED_STABLE))
 			good_updates++;
@@ -354,6 +360,11 @@ static void tick(void *arg)
 		trk.sys_offset_ns = err;
 		if (in.ptp_ok)
 			record_offset(err);
+	}
+	if (leap_pause) {
+		/* keep what the last real update found */
+		utc_offset = trk.utc_offset;
+		leap = trk.leap;
 	}
 	trk.utc_offset = utc_offset;
 	trk.leap = leap;

@@ -1,7 +1,9 @@
 # tests/integration/ptp_lib.sh - the chain on the emulator, for the ptp_*
 # and chain_* tests and scripts/demo.sh.  Source after tests/lib/common.sh.
 #
-#   pb_chain_init [--ideal] [--clients N]  emulator, namespaces, veths, clocks:
+#   pb_chain_init [--ideal] [--clients N] [--gms N] [--shift S]
+#                             emulator, namespaces, veths, clocks (all
+#                             offsets below plus S seconds):
 #       $NGM  grandmaster, PHC on $IGM = TAI (truth + 37 s)
 #       $NBR  the bridge: PHC A on $IA (+1 s, +30 ppm), system clock brsys
 #             (+0.2 s, -40 ppm), PHC B on $IB (-2 s, +15 ppm)
@@ -30,8 +32,10 @@ PB_GM_SETTINGS='clockClass 6 clockAccuracy 0x21 offsetScaledLogVariance 0x4e5d c
 
 pb_chain_init() {
 	local wire="" clients=1 gms=1
+	PB_SHIFT=0
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--shift) PB_SHIFT=$2; shift ;;
 		--ideal) wire="--wire ideal --delay 1500 --jitter 50" ;;
 		--clients) clients=$2; shift ;;
 		--gms) gms=$2; shift ;;
@@ -60,7 +64,7 @@ pb_chain_init() {
 		ip -n "$NGM" addr add 10.78.1.1/24 dev "$IGM"
 		ip -n "$NGM2" addr add 10.78.1.3/24 dev "$IGM2"
 		ip -n "$NBR" addr add 10.78.1.2/24 dev "$IA"
-		hwsimctl add-phc "$IGM2" --netns "$NGM2" --offset 37 >/dev/null
+		hwsimctl add-phc "$IGM2" --netns "$NGM2" --offset "$(pb_off 37)" >/dev/null
 	fi
 	if [ "$clients" = 1 ]; then
 		tl_veth "$NBR" "$NCL" IB ICL 10.78.2.1/24 10.78.2.2/24
@@ -80,16 +84,22 @@ pb_chain_init() {
 		ip -n "$NCL" addr add 10.78.2.2/24 dev "$ICL"
 		ip -n "$NCL2" addr add 10.78.2.3/24 dev "$ICL2"
 		hwsimctl add-phc "$ICL2" --netns "$NCL2" >/dev/null
-		hwsimctl add-sysclk clsys2 --offset -0.4 --freq -25 >/dev/null
+		hwsimctl add-sysclk clsys2 --offset "$(pb_off -0.4)" --freq -25 >/dev/null
 	fi
 	# The GM's PHC counts TAI: truth (UTC) + 37 s.
-	hwsimctl add-phc "$IGM" --netns "$NGM" --offset 37 >/dev/null
-	hwsimctl add-phc "$IA" --netns "$NBR" --offset 38 --freq 30 >/dev/null
-	hwsimctl add-phc "$IB" --netns "$NBR" --offset -2 --freq 15 >/dev/null
-	hwsimctl add-phc "$ICL" --netns "$NCL" >/dev/null
-	hwsimctl add-sysclk gmsys >/dev/null
-	hwsimctl add-sysclk brsys --offset 0.2 --freq -40 >/dev/null
-	hwsimctl add-sysclk clsys --offset 0.3 --freq 20 >/dev/null
+	hwsimctl add-phc "$IGM" --netns "$NGM" --offset "$(pb_off 37)" >/dev/null
+	hwsimctl add-phc "$IA" --netns "$NBR" --offset "$(pb_off 38)" --freq 30 >/dev/null
+	hwsimctl add-phc "$IB" --netns "$NBR" --offset "$(pb_off -2)" --freq 15 >/dev/null
+	hwsimctl add-phc "$ICL" --netns "$NCL" --offset "$(pb_off 0)" >/dev/null
+	hwsimctl add-sysclk gmsys --offset "$(pb_off 0)" >/dev/null
+	hwsimctl add-sysclk brsys --offset "$(pb_off 0.2)" --freq -40 >/dev/null
+	hwsimctl add-sysclk clsys --offset "$(pb_off 0.3)" --freq 20 >/dev/null
+}
+
+# An offset in s from truth, plus the test's --shift (the emulated world
+# may run at another date than the host, e.g. just before a leap second).
+pb_off() {
+	awk -v a="$1" -v b="${PB_SHIFT:-0}" 'BEGIN { printf "%.9f", a + b }'
 }
 
 # pb_gm NAME NS IFACE PRIO1 [SETTINGS]
