@@ -7,6 +7,11 @@
  *                                 PHC ioctls
  *   hwsim_selftest refuse         no emulated system clock: every write to
  *                                 the real clock must fail with EPERM
+ *   hwsim_selftest twonic IFA ADDR_A PEER_A IFB ADDR_B PEER_B
+ *                                 two emulated NICs in one namespace: each
+ *                                 packet's RX/TX hardware stamp must come
+ *                                 from its own interface's PHC
+ *   hwsim_selftest echo PORT      UDP echo server for twonic
  *
  * Truth is read with a raw clock_gettime system call, which no LD_PRELOAD
  * library can see.
@@ -14,7 +19,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/net_tstamp.h>
@@ -355,6 +364,201 @@ static void test_refuse(void)
 	CHECK(clock_adjtime(-1000, &tx) < 0, "clock_adjtime on an unknown dynamic clock");
 }
 
+#define ECHO_PORT 31999
+
+static int echo_server(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char buf[2048];
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		perror("echo");
+		return 1;
+	}
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+
+		if (n > 0) {
+			sendto(fd, buf, n, 0, (struct sockaddr *)&from, fl);
+		}
+	}
+}
+
+struct nic {
+	const char *name;
+	struct in_addr addr, peer;
+	int ifindex;
+	clockid_t clk;
+};
+
+static int open_nic(struct nic *n)
+{
+	struct ethtool_ts_info ti;
+	struct hwtstamp_config cfg;
+	struct ifreq ifr;
+	char path[32];
+	int sk = socket(AF_INET, SOCK_DGRAM, 0), fd;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", n->name);
+	memset(&ti, 0, sizeof(ti));
+	ti.cmd = ETHTOOL_GET_TS_INFO;
+	ifr.ifr_data = (char *)&ti;
+	if (ioctl(sk, SIOCETHTOOL, &ifr) < 0 || ti.phc_index < 0) {
+		close(sk);
+		return -1;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.tx_type = HWTSTAMP_TX_ON;
+	cfg.rx_filter = HWTSTAMP_FILTER_ALL;
+	ifr.ifr_data = (char *)&cfg;
+	ioctl(sk, SIOCSHWTSTAMP, &ifr);
+	close(sk);
+	snprintf(path, sizeof(path), "/dev/ptp%d", ti.phc_index);
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		return -1;
+	}
+	n->clk = FD_TO_CLOCKID(fd);
+	n->ifindex = (int)if_nametoindex(n->name);
+	return 0;
+}
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * NS + ts->tv_nsec;
+}
+
+/* One request through nic n, ntp/'s way: pktinfo with the local address,
+   per-message TX_HARDWARE cmsg, OPT_ID + OPT_TSONLY error queue. */
+static void twonic_round(int fd, struct nic *n, uint32_t key)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(ECHO_PORT), .sin_addr = n->peer };
+	char payload[64], rbuf[256], ctl[256], rctl[512];
+	struct iovec iov = { payload, sizeof(payload) };
+	struct mmsghdr mm;
+	struct msghdr *m = &mm.msg_hdr;
+	struct cmsghdr *cm;
+	struct in_pktinfo pi;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	uint32_t txf = SOF_TIMESTAMPING_TX_HARDWARE;
+	struct scm_timestamping *tss = NULL;
+	struct scm_ts_pktinfo *tpi = NULL;
+	struct sock_extended_err *ee = NULL;
+	int64_t want;
+
+	memset(payload, (int)key + 1, sizeof(payload));
+	memset(&mm, 0, sizeof(mm));
+	memset(ctl, 0, sizeof(ctl));
+	m->msg_name = &to;
+	m->msg_namelen = sizeof(to);
+	m->msg_iov = &iov;
+	m->msg_iovlen = 1;
+	m->msg_control = ctl;
+	m->msg_controllen = CMSG_SPACE(sizeof(pi)) + CMSG_SPACE(sizeof(txf));
+	cm = CMSG_FIRSTHDR(m);
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi_spec_dst = n->addr;
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	cm = CMSG_NXTHDR(m, cm);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SO_TIMESTAMPING;
+	cm->cmsg_len = CMSG_LEN(sizeof(txf));
+	memcpy(CMSG_DATA(cm), &txf, sizeof(txf));
+	CHECK(sendmmsg(fd, &mm, 1, 0) == 1, "sendmmsg via %s: %m", n->name);
+
+	/* TX stamp */
+	pfd.events = POLLPRI;
+	for (int tries = 0; tries < 100 && !tss; tries++) {
+		memset(&mm, 0, sizeof(mm));
+		iov.iov_base = rbuf;
+		iov.iov_len = sizeof(rbuf);
+		m->msg_iov = &iov;
+		m->msg_iovlen = 1;
+		m->msg_control = rctl;
+		m->msg_controllen = sizeof(rctl);
+		if (recvmmsg(fd, &mm, 1, MSG_ERRQUEUE | MSG_DONTWAIT, NULL) != 1) {
+			poll(&pfd, 1, 10);
+			continue;
+		}
+		for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
+				tss = (struct scm_timestamping *)CMSG_DATA(cm);
+			} else if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) {
+				ee = (struct sock_extended_err *)CMSG_DATA(cm);
+			}
+		}
+	}
+	CHECK(tss && ee, "no TX timestamp via %s", n->name);
+	if (tss && ee) {
+		want = now(n->clk);
+		CHECK(ee->ee_data == key, "TX stamp key %u, want %u", ee->ee_data, key);
+		CHECK(llabs(ts_ns(&tss->ts[2]) - want) < NS / 20,
+		      "TX HW stamp via %s is %lld ns off its PHC", n->name,
+		      (long long)(ts_ns(&tss->ts[2]) - want));
+	}
+
+	/* RX stamp of the echo */
+	tss = NULL;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 2000) == 1) {
+		memset(&mm, 0, sizeof(mm));
+		m->msg_iov = &iov;
+		m->msg_iovlen = 1;
+		m->msg_control = rctl;
+		m->msg_controllen = sizeof(rctl);
+		if (recvmmsg(fd, &mm, 1, MSG_DONTWAIT, NULL) == 1) {
+			for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
+					tss = (struct scm_timestamping *)CMSG_DATA(cm);
+				} else if (cm->cmsg_level == SOL_SOCKET &&
+					   cm->cmsg_type == SCM_TIMESTAMPING_PKTINFO) {
+					tpi = (struct scm_ts_pktinfo *)CMSG_DATA(cm);
+				}
+			}
+		}
+	}
+	CHECK(tss, "no RX timestamp via %s", n->name);
+	if (tss) {
+		want = now(n->clk);
+		CHECK(llabs(ts_ns(&tss->ts[2]) - want) < NS / 20,
+		      "RX HW stamp via %s is %lld ns off its PHC", n->name,
+		      (long long)(ts_ns(&tss->ts[2]) - want));
+		CHECK(tss->ts[0].tv_sec != 0, "no software RX stamp");
+	}
+	CHECK(tpi && (int)tpi->if_index == n->ifindex, "SCM_TIMESTAMPING_PKTINFO if_index %d, want %d",
+	      tpi ? (int)tpi->if_index : -1, n->ifindex);
+}
+
+static void test_twonic(struct nic *a, struct nic *b)
+{
+	uint32_t flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+			 SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RAW_HARDWARE |
+			 SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY |
+			 SOF_TIMESTAMPING_OPT_PKTINFO;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), on = 1;
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	uint32_t key = 0;
+
+	CHECK(open_nic(a) == 0 && open_nic(b) == 0, "cannot open the PHCs of %s and %s", a->name, b->name);
+	bind(fd, (struct sockaddr *)&any, sizeof(any));
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0,
+	      "SO_TIMESTAMPING: %m");
+	CHECK(llabs((now(a->clk) - now(b->clk)) - 200 * NS) < NS, "PHC A - PHC B should be 200 s");
+	for (int i = 0; i < 3; i++) {
+		twonic_round(fd, a, key++);
+		twonic_round(fd, b, key++);
+	}
+	close(fd);
+}
+
 static void test_caps(void)
 {
 	char line[256];
@@ -379,11 +583,23 @@ int main(int argc, char **argv)
 		test_caps();
 		test_sysclk();
 		test_phc(argv[2]);
+	} else if (argc == 3 && !strcmp(argv[1], "echo")) {
+		return echo_server(atoi(argv[2]));
+	} else if (argc == 8 && !strcmp(argv[1], "twonic")) {
+		struct nic a = { .name = argv[2] }, b = { .name = argv[5] };
+
+		if (!inet_aton(argv[3], &a.addr) || !inet_aton(argv[4], &a.peer) ||
+		    !inet_aton(argv[6], &b.addr) || !inet_aton(argv[7], &b.peer)) {
+			fprintf(stderr, "bad address\n");
+			return 2;
+		}
+		test_twonic(&a, &b);
 	} else if (argc == 2 && !strcmp(argv[1], "refuse")) {
 		test_caps();
 		test_refuse();
 	} else {
-		fprintf(stderr, "usage: hwsim_selftest sysclk IFACE | refuse\n");
+		fprintf(stderr, "usage: hwsim_selftest sysclk IFACE | refuse | echo PORT |\n"
+			"       twonic IFA ADDR_A PEER_A IFB ADDR_B PEER_B\n");
 		return 2;
 	}
 	printf("hwsim_selftest %s: %d checks, %d failed\n", argv[1], checks, fails);

@@ -23,7 +23,7 @@
 #include <time.h>
 
 #define HWSIM_MAGIC 0x4857534dU
-#define HWSIM_VERSION 3
+#define HWSIM_VERSION 4
 #define HWSIM_MAX_CLOCKS 32
 #define HWSIM_STEPS 16
 #define HWSIM_WIRE_SLOTS 4096
@@ -56,6 +56,8 @@ struct hwsim_clock {
 	int32_t hw_set;                /* SIOCSHWTSTAMP done */
 	int32_t hw_tx_type, hw_rx_filter, hw_flags;
 	int64_t rx_delay_ns;           /* ideal wire: extra delay received here */
+	int64_t read_delay_ns;         /* PTP_SYS_OFFSET(_EXTENDED): PHC read
+					  takes this long, latched at 2/3 */
 
 	volatile uint32_t seq;         /* seqlock over the model below */
 	int64_t t0, e0;

@@ -3,7 +3,8 @@
  *
  *   hwsimctl [--dir DIR] init [--wire kernel|ideal] [--delay NS] [--jitter NS]
  *   hwsimctl add-phc IFACE [--netns NAME] [--offset S] [--freq PPM]
- *                    [--wander PPM] [--rx-delay NS] [--disable LIST]
+ *                    [--wander PPM] [--rx-delay NS] [--read-delay NS]
+ *                    [--disable LIST]
  *   hwsimctl add-sysclk NAME [--offset S] [--freq PPM] [--wander PPM]
  *   hwsimctl set CLOCK [--offset S] [--freq PPM] [--wander PPM]
  *                    [--rx-delay NS] [--disable LIST]
@@ -42,9 +43,10 @@ static void usage(void)
 		"usage: hwsimctl [--dir DIR] COMMAND ...\n"
 		"  init [--wire kernel|ideal] [--delay NS] [--jitter NS]\n"
 		"  add-phc IFACE [--netns NAME] [--offset S] [--freq PPM] [--wander PPM]\n"
-		"          [--rx-delay NS] [--disable basic,extended,precise,v2]\n"
+		"          [--rx-delay NS] [--read-delay NS] [--disable basic,extended,precise,v2]\n"
 		"  add-sysclk NAME [--offset S] [--freq PPM] [--wander PPM]\n"
-		"  set CLOCK [--offset S] [--freq PPM] [--wander PPM] [--rx-delay NS] [--disable LIST]\n"
+		"  set CLOCK [--offset S] [--freq PPM] [--wander PPM] [--rx-delay NS] [--read-delay NS]\n"
+		"      [--disable LIST]\n"
 		"  wire kernel|ideal [--delay NS] [--jitter NS]\n"
 		"  disable LIST\n"
 		"  show\n"
@@ -104,8 +106,8 @@ static unsigned int parse_disable(const char *list)
 }
 
 struct opts {
-	int have_offset, have_freq, have_wander, have_rx_delay, have_disable;
-	double offset, freq, wander, rx_delay;
+	int have_offset, have_freq, have_wander, have_rx_delay, have_disable, have_read_delay;
+	double offset, freq, wander, rx_delay, read_delay;
 	unsigned int disable;
 	const char *netns;
 };
@@ -126,6 +128,9 @@ static int parse_opts(int argc, char **argv, int i, struct opts *o)
 		} else if (!strcmp(argv[i], "--rx-delay")) {
 			o->rx_delay = num(argv[++i]);
 			o->have_rx_delay = 1;
+		} else if (!strcmp(argv[i], "--read-delay")) {
+			o->read_delay = num(argv[++i]);
+			o->have_read_delay = 1;
 		} else if (!strcmp(argv[i], "--disable")) {
 			if (!argv[i + 1]) {
 				usage();
@@ -169,6 +174,9 @@ static void apply(struct hwsim_clock *c, const struct opts *o, int fresh)
 	}
 	if (o->have_disable) {
 		c->disable = o->disable;
+	}
+	if (o->have_read_delay) {
+		c->read_delay_ns = (int64_t)o->read_delay;
 	}
 }
 

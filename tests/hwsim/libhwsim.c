@@ -22,8 +22,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <arpa/inet.h>
 #include <linux/errqueue.h>
 #include <linux/ethtool.h>
+#include <linux/ethtool_netlink.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
 #include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
 #include <linux/ptp_clock.h>
@@ -71,7 +75,7 @@ int __adjtimex(struct timex *tx);
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 
-enum fd_kind { FD_NONE = 0, FD_PHC = 1, FD_SOCK = 2 };
+enum fd_kind { FD_NONE = 0, FD_PHC = 1, FD_SOCK = 2, FD_GENL = 3 };
 
 struct fd_info {
 	uint8_t kind;
@@ -82,6 +86,27 @@ struct fd_info {
 };
 
 static struct fd_info fds[MAX_FDS];
+
+/* What we remember of each timestamped send, per socket, to give the
+   error-queue stamp its interface (the kernel adds none with OPT_TSONLY,
+   or without OPT_CMSG) and, on the ideal wire, its send time.  Keys count
+   timestamped datagrams like the kernel's OPT_ID counter. */
+#define TX_RING 256
+#define TX_TS_FLAGS (SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_TX_SOFTWARE | \
+		     SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_ACK)
+struct tx_rec {
+	uint32_t key;
+	int32_t ifindex;
+	int64_t T;
+};
+struct tx_ring {
+	uint32_t next_key;
+	uint32_t fifo_key;
+	struct tx_rec r[TX_RING];
+};
+static struct tx_ring *tx_rings[MAX_FDS];
+static int is_genl(int fd);
+static size_t fix_genl(char *buf, size_t len, size_t cap);
 static struct hwsim_shm *shm;
 static struct hwsim_clock *sysclk;
 static uint64_t my_netns;
@@ -112,6 +137,9 @@ DECL_REAL(int, sendmmsg, int, struct mmsghdr *, unsigned int, int);
 DECL_REAL(ssize_t, sendto, int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 DECL_REAL(ssize_t, send, int, const void *, size_t, int);
 DECL_REAL(int, timerfd_settime, int, int, const struct itimerspec *, struct itimerspec *);
+DECL_REAL(int, socket, int, int, int);
+DECL_REAL(ssize_t, recv, int, void *, size_t, int);
+DECL_REAL(ssize_t, recvfrom, int, void *, size_t, int, struct sockaddr *, socklen_t *);
 
 #define RESOLVE(name) do { \
 	if (!real_##name) { \
@@ -141,6 +169,9 @@ static void resolve_all(void)
 	RESOLVE(sendto);
 	RESOLVE(send);
 	RESOLVE(timerfd_settime);
+	RESOLVE(socket);
+	RESOLVE(recv);
+	RESOLVE(recvfrom);
 }
 
 static int raw_gettime(clockid_t id, struct timespec *ts)
@@ -614,6 +645,8 @@ static void fd_opened(int fd)
 
 	if (f) {
 		memset(f, 0, sizeof(*f));
+		free(tx_rings[fd]);
+		tx_rings[fd] = NULL;
 	}
 }
 
@@ -793,6 +826,13 @@ static void put_pct(struct ptp_clock_time *p, int64_t ns)
 	p->reserved = 0;
 }
 
+/* A PHC read over PCIe takes a while and the device latches its time
+   somewhere inside that window, not in the middle: model it at 2/3. */
+static int64_t phc_latch(const struct hwsim_clock *c, int64_t T)
+{
+	return T + c->read_delay_ns * 2 / 3;
+}
+
 static int do_phc_ioctl(struct fd_info *f, unsigned long req, void *arg)
 {
 	struct hwsim_clock *c = shm ? hwsim_find_phc_index(shm, f->phc_index) : NULL;
@@ -838,11 +878,22 @@ static int do_phc_ioctl(struct fd_info *f, unsigned long req, void *arg)
 			return -1;
 		}
 		__atomic_add_fetch(&c->n_sysoff[0], 1, __ATOMIC_RELAXED);
-		for (unsigned int i = 0; i < so->n_samples; i++) {
-			put_pct(&so->ts[2 * i], sys_now());
-			put_pct(&so->ts[2 * i + 1], hwsim_clock_now(shm, c));
+		/* sys, phc, sys, phc, ..., sys: each PHC read takes read_delay
+		   between the system readings around it. */
+		{
+			int64_t T = hwsim_truth(), t;
+
+			for (unsigned int i = 0; i < so->n_samples; i++) {
+				put_pct(&so->ts[2 * i], sys_at(T));
+				put_pct(&so->ts[2 * i + 1], hwsim_clock_at(shm, c, phc_latch(c, T)));
+				T += c->read_delay_ns;
+				t = hwsim_truth();
+				if (t > T) {
+					T = t;
+				}
+			}
+			put_pct(&so->ts[2 * so->n_samples], sys_at(T));
 		}
-		put_pct(&so->ts[2 * so->n_samples], sys_now());
 		return 0;
 	}
 	if (req == PTP_SYS_OFFSET_EXTENDED || req == PTP_SYS_OFFSET_EXTENDED2) {
@@ -858,9 +909,11 @@ static int do_phc_ioctl(struct fd_info *f, unsigned long req, void *arg)
 		}
 		__atomic_add_fetch(&c->n_sysoff[1], 1, __ATOMIC_RELAXED);
 		for (unsigned int i = 0; i < so->n_samples; i++) {
-			put_pct(&so->ts[i][0], sys_now());
-			put_pct(&so->ts[i][1], hwsim_clock_now(shm, c));
-			put_pct(&so->ts[i][2], sys_now());
+			int64_t T = hwsim_truth();
+
+			put_pct(&so->ts[i][0], sys_at(T));
+			put_pct(&so->ts[i][1], hwsim_clock_at(shm, c, phc_latch(c, T)));
+			put_pct(&so->ts[i][2], sys_at(hwsim_truth() + c->read_delay_ns));
 		}
 		return 0;
 	}
@@ -963,6 +1016,11 @@ EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 		r = real_setsockopt(fd, level, name, buf,
 				    len > sizeof(int) ? sizeof(int) : len);
 		if (r == 0) {
+			if ((req & SOF_TIMESTAMPING_OPT_ID) && !(f->ts_req & SOF_TIMESTAMPING_OPT_ID) &&
+			    tx_rings[fd]) {
+				tx_rings[fd]->next_key = 0;
+				tx_rings[fd]->fifo_key = 0;
+			}
 			f->kind = FD_SOCK;
 			f->ts_req = req;
 			dbg("SO_TIMESTAMPING fd %d req %#x", fd, req);
@@ -1031,7 +1089,7 @@ static int wire_hash(const struct iovec *iov, size_t iovlen, size_t len, uint64_
 	return 0;
 }
 
-static void wire_record(int fd, const struct iovec *iov, size_t iovlen, size_t len)
+static void wire_record(int fd, const struct iovec *iov, size_t iovlen, size_t len, int64_t T)
 {
 	struct fd_info *f = fdi(fd);
 	uint64_t h, slot;
@@ -1042,7 +1100,7 @@ static void wire_record(int fd, const struct iovec *iov, size_t iovlen, size_t l
 	}
 	slot = __atomic_fetch_add(&shm->wire_head, 1, __ATOMIC_RELAXED) % HWSIM_WIRE_SLOTS;
 	__atomic_store_n(&shm->wire[slot].hash, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&shm->wire[slot].truth_ns, hwsim_truth(), __ATOMIC_RELAXED);
+	__atomic_store_n(&shm->wire[slot].truth_ns, T, __ATOMIC_RELAXED);
 	__atomic_store_n(&shm->wire[slot].hash, h, __ATOMIC_RELEASE);
 }
 
@@ -1086,12 +1144,13 @@ static int64_t wire_delay(uint64_t h, const struct hwsim_clock *rx)
    flags instead.  Works on a copy of the control buffer; returns the
    msghdr to send (*copy, or m itself when there is nothing to change). */
 static const struct msghdr *tx_cmsg(int fd, const struct msghdr *m, struct msghdr *copy,
-				    char *ctl, size_t ctl_size)
+				    char *ctl, size_t ctl_size, uint32_t *txflags)
 {
 	struct fd_info *f = fdi(fd);
 	struct cmsghdr *cm;
 	int found = 0;
 
+	*txflags = 0;
 	if (!f || !m->msg_control || !m->msg_controllen || m->msg_controllen > ctl_size) {
 		return m;
 	}
@@ -1106,6 +1165,7 @@ static const struct msghdr *tx_cmsg(int fd, const struct msghdr *m, struct msghd
 
 			memcpy(&v, CMSG_DATA(cm), sizeof(v));
 			f->ts_txreq |= v;
+			*txflags |= v;
 			if (f->kind == FD_NONE) {
 				f->kind = FD_SOCK;
 			}
@@ -1117,67 +1177,260 @@ static const struct msghdr *tx_cmsg(int fd, const struct msghdr *m, struct msghd
 	return found ? copy : m;
 }
 
+/* Local address -> interface index, from getifaddrs(), refreshed at most
+   once a second on a miss. */
+struct addr_if {
+	int family;
+	unsigned char addr[16];
+	int ifindex;
+};
+static struct addr_if addr_cache[64];
+static int addr_cache_n;
+static int64_t addr_cache_time;
+
+static int addr_ifindex(int family, const void *addr)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	struct ifaddrs *ifa, *i;
+	int64_t t;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = 0; k < addr_cache_n; k++) {
+			if (addr_cache[k].family == family && !memcmp(addr_cache[k].addr, addr, alen)) {
+				return addr_cache[k].ifindex;
+			}
+		}
+		t = hwsim_truth();
+		if (pass || t - addr_cache_time < NS || getifaddrs(&ifa) < 0) {
+			return 0;
+		}
+		addr_cache_time = t;
+		addr_cache_n = 0;
+		for (i = ifa; i && addr_cache_n < 64; i = i->ifa_next) {
+			struct addr_if *a = &addr_cache[addr_cache_n];
+
+			if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET &&
+					     i->ifa_addr->sa_family != AF_INET6)) {
+				continue;
+			}
+			a->family = i->ifa_addr->sa_family;
+			if (a->family == AF_INET) {
+				memcpy(a->addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+			} else {
+				memcpy(a->addr, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+			}
+			a->ifindex = (int)if_nametoindex(i->ifa_name);
+			addr_cache_n++;
+		}
+		freeifaddrs(ifa);
+	}
+	return 0;
+}
+
+/* The interface a message leaves by, as far as its pktinfo says. */
+static int out_ifindex(const struct msghdr *m)
+{
+	struct cmsghdr *cm;
+
+	if (!m->msg_control || !m->msg_controllen) {
+		return 0;
+	}
+	for (cm = CMSG_FIRSTHDR((struct msghdr *)m); cm; cm = CMSG_NXTHDR((struct msghdr *)m, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			if (pi.ipi_ifindex > 0) {
+				return pi.ipi_ifindex;
+			}
+			if (pi.ipi_spec_dst.s_addr != htonl(INADDR_ANY)) {
+				return addr_ifindex(AF_INET, &pi.ipi_spec_dst);
+			}
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			if (pi.ipi6_ifindex > 0) {
+				return (int)pi.ipi6_ifindex;
+			}
+			if (!IN6_IS_ADDR_UNSPECIFIED(&pi.ipi6_addr)) {
+				return addr_ifindex(AF_INET6, &pi.ipi6_addr);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Note a send; returns 1 if it took a key (a timestamped datagram). */
+static int tx_note(int fd, const struct msghdr *m, uint32_t cmsg_tx, int64_t T)
+{
+	struct fd_info *f = fdi(fd);
+	struct tx_ring *ring;
+	struct tx_rec *r;
+
+	if (!f || f->kind != FD_SOCK || !((f->ts_req | cmsg_tx) & TX_TS_FLAGS)) {
+		return 0;
+	}
+	ring = tx_rings[fd];
+	if (!ring) {
+		ring = tx_rings[fd] = calloc(1, sizeof(*ring));
+		if (!ring) {
+			return 0;
+		}
+	}
+	r = &ring->r[ring->next_key % TX_RING];
+	r->key = ring->next_key++;
+	r->ifindex = m ? out_ifindex(m) : 0;
+	r->T = T;
+	return 1;
+}
+
+static void tx_unnote(int fd, int n)
+{
+	if (n > 0 && fd >= 0 && fd < MAX_FDS && tx_rings[fd]) {
+		tx_rings[fd]->next_key -= (uint32_t)n;
+	}
+}
+
+/* The send an error-queue stamp belongs to: by OPT_ID key, else the oldest
+   send not yet matched that is not after the kernel's stamp (sends whose
+   stamp never came are skipped after 100 ms). */
+static struct tx_rec *tx_find(int fd, const struct fd_info *f,
+			      const struct sock_extended_err *ee, int64_t Tk)
+{
+	struct tx_ring *ring = fd >= 0 && fd < MAX_FDS ? tx_rings[fd] : NULL;
+	struct tx_rec *r;
+
+	if (!ring || !ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+	    ee->ee_info != SCM_TSTAMP_SND) {
+		return NULL;
+	}
+	if (f->ts_req & SOF_TIMESTAMPING_OPT_ID) {
+		r = &ring->r[ee->ee_data % TX_RING];
+		return r->key == ee->ee_data && ring->next_key - ee->ee_data <= TX_RING ? r : NULL;
+	}
+	if (ring->next_key - ring->fifo_key > TX_RING) {
+		ring->fifo_key = ring->next_key - TX_RING;
+	}
+	for (; ring->fifo_key != ring->next_key; ring->fifo_key++) {
+		r = &ring->r[ring->fifo_key % TX_RING];
+		if (r->T < Tk - NS / 10) {
+			continue;
+		}
+		if (r->T <= Tk) {
+			ring->fifo_key++;
+			return r;
+		}
+		break;
+	}
+	return NULL;
+}
+
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
 	struct msghdr copy;
 	char ctl[512];
+	uint32_t txf;
+	int64_t T;
+	int noted = 0;
+	ssize_t r;
 
 	ENSURE_INIT();
-	if (m) {
-		m = tx_cmsg(fd, m, &copy, ctl, sizeof(ctl));
-		wire_record(fd, m->msg_iov, m->msg_iovlen, SIZE_MAX);
+	if (m && fdi(fd) && fdi(fd)->kind != FD_PHC) {
+		const struct msghdr *orig = m;
+
+		m = tx_cmsg(fd, m, &copy, ctl, sizeof(ctl), &txf);
+		T = hwsim_truth();
+		wire_record(fd, m->msg_iov, m->msg_iovlen, SIZE_MAX, T);
+		noted = tx_note(fd, orig, txf, T);
 	}
-	return real_sendmsg(fd, m, flags);
+	r = real_sendmsg(fd, m, flags);
+	if (r < 0) {
+		tx_unnote(fd, noted);
+	}
+	return r;
 }
 
 EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
 	struct mmsghdr vc[16];
 	char ctl[16][256];
+	uint8_t noted[16];
+	int64_t T;
+	int r;
 
 	ENSURE_INIT();
-	if (v && n > 16) {
+	if (!v || !fdi(fd)) {
+		return real_sendmmsg(fd, v, n, flags);
+	}
+	if (n > 16) {
 		n = 16;   /* a short count is allowed; the caller sends the rest */
 	}
-	for (unsigned int i = 0; v && i < n; i++) {
-		const struct msghdr *h = tx_cmsg(fd, &v[i].msg_hdr, &vc[i].msg_hdr, ctl[i], sizeof(ctl[i]));
+	T = hwsim_truth();
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t txf;
+		const struct msghdr *h = tx_cmsg(fd, &v[i].msg_hdr, &vc[i].msg_hdr, ctl[i],
+						 sizeof(ctl[i]), &txf);
 
 		if (h != &vc[i].msg_hdr) {
 			vc[i].msg_hdr = *h;
 		}
 		vc[i].msg_len = 0;
-		wire_record(fd, h->msg_iov, h->msg_iovlen, SIZE_MAX);
+		wire_record(fd, h->msg_iov, h->msg_iovlen, SIZE_MAX, T);
+		noted[i] = (uint8_t)tx_note(fd, &v[i].msg_hdr, txf, T);
 	}
-	if (!v) {
-		return real_sendmmsg(fd, v, n, flags);
+	r = real_sendmmsg(fd, vc, n, flags);
+	for (int i = 0; i < r; i++) {
+		v[i].msg_len = vc[i].msg_len;
 	}
 	{
-		int r = real_sendmmsg(fd, vc, n, flags);
+		int unsent = 0;
 
-		for (int i = 0; i < r; i++) {
-			v[i].msg_len = vc[i].msg_len;
+		for (unsigned int i = r < 0 ? 0 : (unsigned int)r; i < n; i++) {
+			unsent += noted[i];
 		}
-		return r;
+		tx_unnote(fd, unsent);
 	}
+	return r;
 }
 
 EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		      __CONST_SOCKADDR_ARG addr, socklen_t alen)
 {
 	struct iovec iov = { (void *)buf, len };
+	int64_t T;
+	int noted;
+	ssize_t r;
 
 	ENSURE_INIT();
-	wire_record(fd, &iov, 1, len);
-	return real_sendto(fd, buf, len, flags, addr.__sockaddr__, alen);
+	T = hwsim_truth();
+	wire_record(fd, &iov, 1, len, T);
+	noted = tx_note(fd, NULL, 0, T);
+	r = real_sendto(fd, buf, len, flags, addr.__sockaddr__, alen);
+	if (r < 0) {
+		tx_unnote(fd, noted);
+	}
+	return r;
 }
 
 EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	struct iovec iov = { (void *)buf, len };
+	int64_t T;
+	int noted;
+	ssize_t r;
 
 	ENSURE_INIT();
-	wire_record(fd, &iov, 1, len);
-	return real_send(fd, buf, len, flags);
+	T = hwsim_truth();
+	wire_record(fd, &iov, 1, len, T);
+	noted = tx_note(fd, NULL, 0, T);
+	r = real_send(fd, buf, len, flags);
+	if (r < 0) {
+		tx_unnote(fd, noted);
+	}
+	return r;
 }
 
 static struct hwsim_clock *packet_phc(int fd, const struct msghdr *m, int cmsg_ifindex)
@@ -1221,6 +1474,8 @@ static void fix_msg(int fd, struct msghdr *m, size_t len, int flags, size_t ctl_
 {
 	struct fd_info *f = fdi(fd);
 	struct scm_timestamping *tss = NULL;
+	const struct sock_extended_err *ee = NULL;
+	struct tx_rec *rec = NULL;
 	struct hwsim_clock *c;
 	struct cmsghdr *cm;
 	int errq = flags & MSG_ERRQUEUE, ifindex = 0, family = 0;
@@ -1242,6 +1497,10 @@ static void fix_msg(int fd, struct msghdr *m, size_t len, int flags, size_t ctl_
 		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
 			ifindex = ((struct in6_pktinfo *)CMSG_DATA(cm))->ipi6_ifindex;
 			family = AF_INET6;
+		} else if (((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+			    (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)) &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(*ee))) {
+			ee = (const struct sock_extended_err *)CMSG_DATA(cm);
 		} else if (cm->cmsg_level == SOL_SOCKET &&
 			   (cm->cmsg_type == SO_TIMESTAMPNS || cm->cmsg_type == SO_TIMESTAMPNS_NEW)) {
 			translate_ts((struct timespec *)CMSG_DATA(cm));
@@ -1263,12 +1522,21 @@ static void fix_msg(int fd, struct msghdr *m, size_t len, int flags, size_t ctl_
 	if (!T) {
 		return;
 	}
+	if (errq) {
+		rec = tx_find(fd, f, ee, T);
+		if (rec && ifindex <= 0) {
+			ifindex = rec->ifindex;
+		}
+	}
 	c = packet_phc(fd, m, ifindex);
 	if (shm && shm->wire_mode == HWSIM_WIRE_IDEAL) {
 		uint64_t h;
 		int64_t Ts;
 
-		if (!wire_hash(m->msg_iov, m->msg_iovlen, len, &h) && !wire_lookup(h, &Ts)) {
+		if (rec) {
+			T = rec->T;
+			__atomic_add_fetch(&shm->wire_hits, 1, __ATOMIC_RELAXED);
+		} else if (!wire_hash(m->msg_iov, m->msg_iovlen, len, &h) && !wire_lookup(h, &Ts)) {
 			T = errq ? Ts : Ts + wire_delay(h, c);
 			__atomic_add_fetch(&shm->wire_hits, 1, __ATOMIC_RELAXED);
 		} else {
@@ -1367,6 +1635,10 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 		return recv_errqueue_full(fd, m, flags, cap);
 	}
 	r = real_recvmsg(fd, m, flags);
+	if (r > 0 && m && is_genl(fd) && m->msg_iovlen == 1 && !(flags & MSG_TRUNC) &&
+	    !(m->msg_flags & MSG_TRUNC)) {
+		return (ssize_t)fix_genl(m->msg_iov[0].iov_base, (size_t)r, m->msg_iov[0].iov_len);
+	}
 	if (r >= 0 && m) {
 		fix_msg(fd, m, (size_t)r, flags, cap);
 	}
@@ -1387,6 +1659,183 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags,
 	r = real_recvmmsg(fd, v, k, flags, tmo);
 	for (int i = 0; i < r; i++) {
 		fix_msg(fd, &v[i].msg_hdr, v[i].msg_len, flags, caps[i]);
+	}
+	return r;
+}
+
+/* --- ethtool netlink TSINFO ----------------------------------------------
+ * The request goes to the kernel (so poll() and sequence numbers stay
+ * real); its reply about an emulated interface is rewritten in the
+ * program's buffer: our capabilities as compact bitsets and the PHC index.
+ * The family id of "ethtool" is learnt from the CTRL_CMD_GETFAMILY reply
+ * the program itself asked for. */
+static int ethtool_family = -1;
+
+EXPORT int socket(int domain, int type, int protocol)
+{
+	int fd;
+
+	ENSURE_INIT();
+	fd = real_socket(domain, type, protocol);
+	if (fd >= 0 && fdi(fd)) {
+		memset(fdi(fd), 0, sizeof(struct fd_info));
+		if (domain == AF_NETLINK && protocol == NETLINK_GENERIC) {
+			fdi(fd)->kind = FD_GENL;
+		}
+	}
+	return fd;
+}
+
+static struct nlattr *nla_find(void *start, size_t len, int type)
+{
+	size_t off = 0;
+
+	while (off + NLA_HDRLEN <= len) {
+		struct nlattr *a = (struct nlattr *)((char *)start + off);
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > len) {
+			return NULL;
+		}
+		if ((a->nla_type & NLA_TYPE_MASK) == type) {
+			return a;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
+static char *nla_put(char *p, int type, const void *data, size_t len)
+{
+	struct nlattr a = { (uint16_t)(NLA_HDRLEN + len), (uint16_t)type };
+
+	memcpy(p, &a, sizeof(a));
+	if (len) {
+		memcpy(p + NLA_HDRLEN, data, len);
+	}
+	memset(p + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	return p + NLA_HDRLEN + NLA_ALIGN(len);
+}
+
+static char *put_bitset(char *p, int type, uint32_t nbits, uint32_t value)
+{
+	char *start = p;
+	struct nlattr *nest = (struct nlattr *)p;
+
+	p += NLA_HDRLEN;
+	p = nla_put(p, ETHTOOL_A_BITSET_NOMASK, NULL, 0);
+	p = nla_put(p, ETHTOOL_A_BITSET_SIZE, &nbits, sizeof(nbits));
+	p = nla_put(p, ETHTOOL_A_BITSET_VALUE, &value, sizeof(value));
+	nest->nla_type = (uint16_t)(type | NLA_F_NESTED);
+	nest->nla_len = (uint16_t)(p - start);
+	return p;
+}
+
+/* Rewrite the messages in buf[0..len) (capacity cap); returns new length. */
+static size_t fix_genl(char *buf, size_t len, size_t cap)
+{
+	size_t off = 0;
+
+	while (off + NLMSG_HDRLEN <= len) {
+		struct nlmsghdr *nh = (struct nlmsghdr *)(buf + off);
+		struct genlmsghdr *gh = (struct genlmsghdr *)NLMSG_DATA(nh);
+		size_t mlen = nh->nlmsg_len, alen;
+		char *attrs;
+
+		if (mlen < NLMSG_HDRLEN || off + mlen > len) {
+			break;
+		}
+		if (mlen < NLMSG_HDRLEN + GENL_HDRLEN) {
+			off += NLMSG_ALIGN(mlen);
+			continue;
+		}
+		attrs = (char *)gh + GENL_HDRLEN;
+		alen = mlen - NLMSG_HDRLEN - GENL_HDRLEN;
+		if (nh->nlmsg_type == GENL_ID_CTRL && gh->cmd == CTRL_CMD_NEWFAMILY) {
+			struct nlattr *name = nla_find(attrs, alen, CTRL_ATTR_FAMILY_NAME);
+			struct nlattr *id = nla_find(attrs, alen, CTRL_ATTR_FAMILY_ID);
+
+			if (name && id && name->nla_len >= NLA_HDRLEN + 8 &&
+			    !strcmp((char *)name + NLA_HDRLEN, ETHTOOL_GENL_NAME)) {
+				uint16_t v;
+
+				memcpy(&v, (char *)id + NLA_HDRLEN, sizeof(v));
+				ethtool_family = v;
+			}
+		} else if (ethtool_family >= 0 && nh->nlmsg_type == ethtool_family &&
+			   gh->cmd == ETHTOOL_MSG_TSINFO_GET_REPLY) {
+			struct nlattr *hdr = nla_find(attrs, alen, ETHTOOL_A_TSINFO_HEADER);
+			struct nlattr *idx = hdr ? nla_find((char *)hdr + NLA_HDRLEN,
+							    hdr->nla_len - NLA_HDRLEN,
+							    ETHTOOL_A_HEADER_DEV_INDEX) : NULL;
+			struct hwsim_clock *c = NULL;
+			char tmp[512], *p;
+			size_t nlen;
+			uint32_t ifindex, phc;
+
+			if (idx) {
+				memcpy(&ifindex, (char *)idx + NLA_HDRLEN, sizeof(ifindex));
+				c = phc_by_ifindex((int)ifindex);
+			}
+			if (c && NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(hdr->nla_len) + 160 <= sizeof(tmp)) {
+				struct ethtool_ts_info ti = { .cmd = ETHTOOL_GET_TS_INFO };
+
+				fill_ts_info(c, &ti);
+				memcpy(tmp, nh, NLMSG_HDRLEN + GENL_HDRLEN);
+				p = tmp + NLMSG_HDRLEN + GENL_HDRLEN;
+				memcpy(p, hdr, NLA_ALIGN(hdr->nla_len));
+				p += NLA_ALIGN(hdr->nla_len);
+				p = put_bitset(p, ETHTOOL_A_TSINFO_TIMESTAMPING, 17, ti.so_timestamping);
+				p = put_bitset(p, ETHTOOL_A_TSINFO_TX_TYPES, 4, ti.tx_types);
+				p = put_bitset(p, ETHTOOL_A_TSINFO_RX_FILTERS, 16, ti.rx_filters);
+				phc = (uint32_t)c->phc_index;
+				p = nla_put(p, ETHTOOL_A_TSINFO_PHC_INDEX, &phc, sizeof(phc));
+				nlen = (size_t)(p - tmp);
+				((struct nlmsghdr *)tmp)->nlmsg_len = (uint32_t)nlen;
+				if (len - NLMSG_ALIGN(mlen) + nlen <= cap) {
+					size_t rest = off + NLMSG_ALIGN(mlen) < len ?
+						      len - off - NLMSG_ALIGN(mlen) : 0;
+
+					memmove(buf + off + nlen, buf + off + NLMSG_ALIGN(mlen), rest);
+					memcpy(buf + off, tmp, nlen);
+					len = off + nlen + rest;
+					mlen = nlen;
+					dbg("netlink TSINFO ifindex %u -> phc %u", ifindex, phc);
+				}
+			}
+		}
+		off += NLMSG_ALIGN(mlen);
+	}
+	return len;
+}
+
+static int is_genl(int fd)
+{
+	struct fd_info *f = fdi(fd);
+
+	return f && f->kind == FD_GENL;
+}
+
+EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	ssize_t r;
+
+	ENSURE_INIT();
+	r = real_recv(fd, buf, len, flags);
+	if (r > 0 && is_genl(fd) && !(flags & MSG_TRUNC)) {
+		r = (ssize_t)fix_genl(buf, (size_t)r, len);
+	}
+	return r;
+}
+
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+			__SOCKADDR_ARG addr, socklen_t *alen)
+{
+	ssize_t r;
+
+	ENSURE_INIT();
+	r = real_recvfrom(fd, buf, len, flags, addr.__sockaddr__, alen);
+	if (r > 0 && is_genl(fd) && !(flags & MSG_TRUNC)) {
+		r = (ssize_t)fix_genl(buf, (size_t)r, len);
 	}
 	return r;
 }

@@ -3,7 +3,8 @@
 #  - PHC A (+0.3 s, -20 ppm, random-walk wander), system clock "sysA"
 #    (-0.5 s, +15 ppm): PTP_SYS_OFFSET_PRECISE available; the system clock
 #    must track the PHC within 100 ns (every sample of the window).
-#  - PHC B with PRECISE and EXTENDED disabled (hwsimctl --disable), system
+#  - PHC B with PRECISE and EXTENDED disabled (hwsimctl --disable) and a
+#    1.5 µs PHC read (latched at 2/3: ~250 ns bias is expected), system
 #    clock "sysB": phc2sys must fall back to the basic PTP_SYS_OFFSET and
 #    still track within 1 µs RMS.
 #  - a third phc2sys on PHC A with HWSIM_NO_SYS_OFFSET_PRECISE=1 (env knob)
@@ -15,7 +16,8 @@ hwsim_init
 tl_netns N
 tl_veth "$N" "$N" IA IB
 hwsimctl add-phc "$IA" --netns "$N" --offset 0.3 --freq -20 --wander 0.001 >/dev/null
-hwsimctl add-phc "$IB" --netns "$N" --offset -2 --freq 40 --disable precise,extended >/dev/null
+hwsimctl add-phc "$IB" --netns "$N" --offset -2 --freq 40 --disable precise,extended \
+	--read-delay 1500 >/dev/null
 hwsimctl add-sysclk sysA --offset -0.5 --freq 15
 hwsimctl add-sysclk sysB --offset 3 --freq -7
 hwsimctl add-sysclk sysC --offset 0.1 --freq 3

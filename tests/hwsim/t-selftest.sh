@@ -18,6 +18,36 @@ if hwsim_run -n "$N" -- "$HWSIM_BIN/hwsim_selftest" refuse 2>"$TL_TMP/refuse.err
 else
 	tl_fail "real-clock writes not refused"
 fi
+# ethtool 6.1 asks for TSINFO over netlink (libmnl): the reply must carry
+# our PHC index and hardware capabilities.
+if command -v ethtool >/dev/null; then
+	hwsim_run -n "$N" -e HWSIM_DEBUG=1 -- ethtool -T "$IA" >"$TL_TMP/ethtool.out" 2>&1
+	if grep -q 'netlink TSINFO' "$TL_TMP/ethtool.out" &&
+		grep -Eq 'PTP Hardware Clock: *0' "$TL_TMP/ethtool.out" &&
+		grep -q 'hardware-raw-clock' "$TL_TMP/ethtool.out"; then
+		tl_pass "ethtool -T (netlink TSINFO) sees PHC 0"
+	else
+		tl_fail "ethtool -T (netlink TSINFO)"
+		cat "$TL_TMP/ethtool.out"
+	fi
+fi
+
+# Two emulated NICs in one namespace (what bridged has), ntp/-style socket.
+tl_netns PA
+tl_netns PB
+tl_veth "$N" "$PA" NA XA 10.79.1.1/24 10.79.1.2/24
+tl_veth "$N" "$PB" NB XB 10.79.2.1/24 10.79.2.2/24
+hwsimctl add-phc "$NA" --netns "$N" --offset 100 >/dev/null
+hwsimctl add-phc "$NB" --netns "$N" --offset -100 >/dev/null
+tl_bg echoa hwsim_run -n "$PA" -- "$HWSIM_BIN/hwsim_selftest" echo 31999
+tl_bg echob hwsim_run -n "$PB" -- "$HWSIM_BIN/hwsim_selftest" echo 31999
+sleep 0.3
+if hwsim_run -n "$N" -s self -- "$HWSIM_BIN/hwsim_selftest" twonic \
+	"$NA" 10.79.1.1 10.79.1.2 "$NB" 10.79.2.1 10.79.2.2; then
+	tl_pass "two NICs in one namespace: stamps from each interface's PHC"
+else
+	tl_fail "two NICs in one namespace"
+fi
 n=$(hwsimctl show | sed -n 's/.*refused real-clock calls \([0-9]*\).*/\1/p')
 [ "${n:-0}" -ge 6 ] && tl_pass "$n refused calls counted" || tl_fail "refused calls counted: ${n:-none}"
 tl_finish
