@@ -6,7 +6,7 @@
 Works on a copy of IMAGE (the image itself is never written).  Boot 1
 (legacy BIOS): the prompt appears; `bridgectl status` shows the daemon up,
 its config and both NICs; `bridgectl config check` passes; `bridgectl
-config set` changes a key; poweroff is clean.  Boot 2 (UEFI when OVMF is
+config set` changes a key; the ESP mounts; poweroff is clean.  Boot 2 (UEFI when OVMF is
 installed, else BIOS again), from the same disk: the change is still there,
 the config still checks, poweroff is clean.
 
@@ -221,6 +221,10 @@ def main():
         if not re.search(r"domainNumber\s*=\s*24", out):
             raise Fail(f"config set did not reach /data/ptpbridge/bridge.conf:\n{out}")
         step(f"boot1: bridgectl config set {SET_KEY} {SET_VALUE}")
+        # The upgrade path of docs/image.md: the ESP mounts by its label.
+        c.must("modprobe vfat && mkdir -p /tmp/esp && mount -o ro LABEL=PTPBOOT /tmp/esp"
+               " && ls /tmp/esp/EFI/BOOT/BOOTX64.EFI /tmp/esp/initrd.zst && umount /tmp/esp")
+        step("boot1: the ESP mounts (LABEL=PTPBOOT, vfat)")
         poweroff(c, "boot1")
 
         c = boot(disk, "uefi" if uefi else "bios", workdir, "boot2")
