@@ -42,7 +42,7 @@ qemu: image-check-board $(IMAGE)
 	QEMU_BOARD=$(PB_BOARD_NAME) scripts/qemu.sh $(QEMU_DISK)
 
 qemu-test: image-check-board $(IMAGE)
-	@QEMU_BOARD=$(PB_BOARD_NAME) /usr/bin/python3 tests/qemu/qemu-test.py --workdir $(O)/qemu-test $(IMAGE)
+	@QEMU_BOARD=$(PB_BOARD_NAME) python3 tests/qemu/qemu-test.py --workdir $(O)/qemu-test $(IMAGE)
 
 # For `make check` (no .config on CI: the host board): build the
 # qemu_x86_64 image in its own output directory with its own .config, so

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Write a staging tree as a newc cpio archive (an initramfs), with owners,
 modes and device nodes from a permissions table, without root and without
 fakeroot.

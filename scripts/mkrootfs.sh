@@ -135,7 +135,12 @@ owner_pkg() {
 install_lib() { # NAME-AS-NEEDED HOST-PATH
 	pkg=$(owner_pkg "$2") || die "$2: no Debian package owns it"
 	ver=$(dpkg-query -W -f '${Version}' "$pkg")
-	deb=$(pkg_fetch "$pkg" "$ver")
+	# The installed version, the one we linked against; when the archive
+	# no longer has it (a stable update since), the candidate: same ABI.
+	if ! deb=$(pkg_fetch "$pkg" "$ver" 2>/dev/null); then
+		echo "image: WARNING: $pkg $ver is not in the archive any more: using the candidate version" >&2
+		deb=$(pkg_fetch "$pkg")
+	fi
 	pdir=$(pkg_extract "$deb")
 	src=
 	for d in $LIBDIRS; do
@@ -202,7 +207,7 @@ fi
 msg "packing initramfs"
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 export SOURCE_DATE_EPOCH
-/usr/bin/python3 scripts/mkcpio.py "$TARGET" board/common/permissions.table "$WORK/rootfs.cpio"
+python3 scripts/mkcpio.py "$TARGET" board/common/permissions.table "$WORK/rootfs.cpio"
 zstd -q -f -19 -T0 "$WORK/rootfs.cpio" -o "$IMAGES/rootfs.cpio.zst"
 cp "$KDIR/boot/vmlinuz-$KVER" "$IMAGES/vmlinuz"
 echo "$KVER" > "$WORK/kernel-version"

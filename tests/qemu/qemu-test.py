@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Boot a ptpbridge image in QEMU and check it on the serial console.
 
     tests/qemu/qemu-test.py [--workdir DIR] IMAGE
