@@ -631,7 +631,7 @@ static int open_phc(const char *path, int flags)
 }
 
 #define OPEN_MODE(flags, mode) do { \
-	if ((flags) & (O_CREAT | O_TMPFILE)) { \
+	if (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE) { \
 		va_list ap; \
 		va_start(ap, flags); \
 		mode = va_arg(ap, int); \
@@ -1187,8 +1187,22 @@ struct addr_if {
 static struct addr_if addr_cache[64];
 static int addr_cache_n;
 static int64_t addr_cache_time;
+static pthread_mutex_t addr_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static int addr_ifindex_locked(int family, const void *addr);
+
+/* Senders may be worker threads (ntp/). */
 static int addr_ifindex(int family, const void *addr)
+{
+	int r;
+
+	pthread_mutex_lock(&addr_lock);
+	r = addr_ifindex_locked(family, addr);
+	pthread_mutex_unlock(&addr_lock);
+	return r;
+}
+
+static int addr_ifindex_locked(int family, const void *addr)
 {
 	size_t alen = family == AF_INET ? 4 : 16;
 	struct ifaddrs *ifa, *i;

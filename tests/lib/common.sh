@@ -33,14 +33,24 @@ tl_log() { echo "[$(date +%H:%M:%S)] ${TL_NAME:-test}: $*"; }
 tl_pass() { tl_log "PASS: $*"; }
 tl_fail() { tl_log "FAIL: $*"; TL_FAILS=$((TL_FAILS + 1)); }
 
+# tl_kill_tree PID [SIG]: the process and its descendants, children first
+# (so none is re-parented to init before it is found).
+tl_kill_tree() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		tl_kill_tree "$c" "${2:-TERM}"
+	done
+	kill "-${2:-TERM}" "$1" 2>/dev/null
+}
+
 tl_cleanup() {
 	local p ns
 	for p in $TL_PIDS; do
-		kill "$p" 2>/dev/null
+		tl_kill_tree "$p"
 	done
-	sleep 0.2
+	[ -n "$TL_PIDS" ] && sleep 0.3
 	for p in $TL_PIDS; do
-		kill -9 "$p" 2>/dev/null
+		tl_kill_tree "$p" KILL
 	done
 	for ns in $TL_NETNS; do
 		ip netns del "$ns" 2>/dev/null
@@ -104,9 +114,16 @@ hwsim_init() {
 hwsim_run() { "$TL_ROOT/tests/hwsim/hwsim-run" "$@"; }
 
 # tl_bg NAME CMD...: background process whose pid is recorded for cleanup.
+# hwsim_run and hwsimctl are replaced by their programs, so that the pid is
+# the daemon's own (hwsim-run execs down to it); other shell functions run
+# in a subshell, whose descendants cleanup also kills.
 tl_bg() {
 	local name=$1
 	shift
+	case $1 in
+	hwsim_run) shift; set -- "$TL_ROOT/tests/hwsim/hwsim-run" "$@" ;;
+	hwsimctl) shift; set -- "$HWSIM_BIN/hwsimctl" "$@" ;;
+	esac
 	"$@" >"$TL_TMP/$name.log" 2>&1 &
 	TL_PIDS="$TL_PIDS $!"
 	eval "TL_PID_$name=$!"
@@ -122,13 +139,23 @@ tl_wait_log() {
 	return 1
 }
 
-# Stop the background processes now (cleanup would do it too).
+# Stop the background processes now (cleanup would do it too): TERM, up
+# to 3 s to exit, then KILL.
 tl_stop() {
-	local p
+	local p i alive
 	for p in $TL_PIDS; do
-		kill "$p" 2>/dev/null
+		tl_kill_tree "$p"
+	done
+	for i in $(seq 30); do
+		alive=0
+		for p in $TL_PIDS; do
+			kill -0 "$p" 2>/dev/null && alive=1
+		done
+		[ $alive = 0 ] && break
+		sleep 0.1
 	done
 	for p in $TL_PIDS; do
+		tl_kill_tree "$p" KILL
 		wait "$p" 2>/dev/null
 	done
 	TL_PIDS=""
