@@ -12,6 +12,7 @@
  *   hwsimctl disable LIST        (global: basic,extended,precise,v2,none)
  *   hwsimctl show
  *   hwsimctl offset CLOCK        (offset vs truth in ns, one number)
+ *   hwsimctl steps CLOCK         (step history: the last 16 steps)
  *   hwsimctl log FILE --interval S (--duration S | --count N) [CLOCK...]
  *
  * CLOCK is a system clock name, an interface name or ptpN.  DIR defaults
@@ -51,6 +52,7 @@ static void usage(void)
 		"  disable LIST\n"
 		"  show\n"
 		"  offset CLOCK\n"
+		"  steps CLOCK\n"
 		"  log FILE --interval S (--duration S | --count N) [CLOCK...]\n");
 	exit(2);
 }
@@ -520,6 +522,24 @@ int main(int argc, char **argv)
 		return 0;
 	} else if (!strcmp(cmd, "log")) {
 		return cmd_log(argc, argv);
+	} else if (!strcmp(cmd, "steps")) {
+		struct hwsim_clock *c;
+		uint64_t n, first;
+
+		if (argc < 2) {
+			usage();
+		}
+		c = find_clock(argv[1]);
+		n = c->n_steps;
+		first = n > HWSIM_STEPS ? n - HWSIM_STEPS : 0;
+		printf("# %llu steps in all; truth_s step_ns\n", (unsigned long long)n);
+		for (uint64_t i = first; i < n; i++) {
+			const struct hwsim_step *h = &c->steps[i % HWSIM_STEPS];
+
+			printf("%lld.%09lld %lld\n", (long long)(h->truth_ns / NS),
+			       (long long)(h->truth_ns % NS), (long long)h->step_ns);
+		}
+		return 0;
 	}
 	usage();
 	return 2;

@@ -63,6 +63,18 @@ for w in 1 2; do
 		break
 	fi
 done
+if [ $MODE = ideal ] && [ -z "${HWSIM_NO_ASYM:-}" ]; then
+	# Asymmetry: packets to the slave take 400 ns longer.  PTP cannot see
+	# that; the slave must settle 200 ns behind truth.
+	hwsimctl set ptp1 --rx-delay 400
+	sleep 6
+	hwsimctl log "$TL_TMP/asym.log" --interval 0.1 --duration 8 ptp1 ptp0
+	mean=$(tl_mean "$TL_TMP/asym.log" 2)
+	tl_log "with +400 ns delay to the slave: slave PHC vs truth mean $mean ns (expected -200)"
+	awk -v m="$mean" 'BEGIN { exit !(m > -260 && m < -140) }' &&
+		tl_pass "asymmetry of 400 ns moves the slave by $mean ns" ||
+		tl_fail "asymmetry of 400 ns moves the slave by $mean ns, expected -200 +/- 60"
+fi
 hwsimctl show | sed 's/^/  /'
 if [ $ok = 1 ]; then
 	tl_pass "ptp4l $MODE: slave PHC rms $rms ns < $LIMIT_NS ns"

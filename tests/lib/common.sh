@@ -12,6 +12,8 @@
 #   tl_bg NAME CMD...        run in background, output in $TL_TMP/NAME.log,
 #                            killed (by its pid) at cleanup; pid in TL_PID_NAME
 #   tl_wait_log NAME REGEX TIMEOUT   wait until the log matches
+#   tl_stats FILE COL [FROM] [SUBCOL]   "rms max n" of a hwsimctl log column
+#   tl_mean FILE COL [FROM] [SUBCOL]    its mean
 #   tl_log MSG / tl_pass MSG / tl_fail MSG
 #   tl_finish                host clock check, summary line, exit status
 #
@@ -169,6 +171,14 @@ tl_stats() {
 		$1 >= from { v = $c; if (sub_col) v -= $sub_col; s += v * v; n++;
 			a = v < 0 ? -v : v; if (a > m) m = a }
 		END { if (n) printf "%.1f %.1f %d\n", sqrt(s / n), m, n; else print "nan nan 0" }' "$1"
+}
+
+# mean of column COL (minus SUBCOL) over lines with truth >= FROM
+tl_mean() {
+	awk -v c="$2" -v from="${3:-0}" -v sub_col="${4:-0}" '
+		/^#/ { next }
+		$1 >= from { v = $c; if (sub_col) v -= $sub_col; s += v; n++ }
+		END { if (n) printf "%.1f\n", s / n; else print "nan" }' "$1"
 }
 
 tl_finish() {
