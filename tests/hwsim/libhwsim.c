@@ -16,7 +16,12 @@
 
 /* We keep NULL checks on arguments glibc declares nonnull: programs do pass
    NULL, and the kernel answers EFAULT rather than crashing. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpointer-bool-conversion"
+#pragma clang diagnostic ignored "-Wtautological-pointer-compare"
+#else
 #pragma GCC diagnostic ignored "-Wnonnull-compare"
+#endif
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -182,6 +187,7 @@ static int raw_gettime(clockid_t id, struct timespec *ts)
 	return (int)syscall(SYS_clock_gettime, id, ts);
 }
 
+__attribute__((format(printf, 1, 2)))
 static void dbg(const char *fmt, ...)
 {
 	va_list ap;
