@@ -1553,11 +1553,13 @@ static void fix_msg(int fd, struct msghdr *m, size_t len, int flags, size_t ctl_
 		uint64_t h;
 		int64_t Ts;
 
-		if (rec) {
-			T = rec->T;
-			__atomic_add_fetch(&shm->wire_hits, 1, __ATOMIC_RELAXED);
-		} else if (!wire_hash(m->msg_iov, m->msg_iovlen, len, &h) && !wire_lookup(h, &Ts)) {
+		/* The payload match is exact; the socket's send record (needed
+		   when the error queue has no payload) is the fallback. */
+		if (!wire_hash(m->msg_iov, m->msg_iovlen, len, &h) && !wire_lookup(h, &Ts)) {
 			T = errq ? Ts : Ts + wire_delay(h, c);
+			__atomic_add_fetch(&shm->wire_hits, 1, __ATOMIC_RELAXED);
+		} else if (rec) {
+			T = rec->T;
 			__atomic_add_fetch(&shm->wire_hits, 1, __ATOMIC_RELAXED);
 		} else {
 			__atomic_add_fetch(&shm->wire_misses, 1, __ATOMIC_RELAXED);

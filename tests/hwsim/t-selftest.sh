@@ -48,6 +48,18 @@ if hwsim_run -n "$N" -s self -- "$HWSIM_BIN/hwsim_selftest" twonic \
 else
 	tl_fail "two NICs in one namespace"
 fi
+# Same on the ideal wire: TX stamps without payload (OPT_TSONLY) come from
+# the socket's send record.
+hwsimctl wire ideal --delay 1000
+hits0=$(hwsimctl show | sed -n 's/.*wire matches \([0-9]*\).*/\1/p')
+if hwsim_run -n "$N" -s self -- "$HWSIM_BIN/hwsim_selftest" twonic \
+	"$NA" 10.79.1.1 10.79.1.2 "$NB" 10.79.2.1 10.79.2.2 &&
+	[ "$(hwsimctl show | sed -n 's/.*wire matches \([0-9]*\).*/\1/p')" -ge $((hits0 + 6)) ]; then
+	tl_pass "two NICs, ideal wire: OPT_TSONLY TX stamps matched"
+else
+	tl_fail "two NICs, ideal wire"
+fi
+hwsimctl wire kernel
 n=$(hwsimctl show | sed -n 's/.*refused real-clock calls \([0-9]*\).*/\1/p')
 [ "${n:-0}" -ge 6 ] && tl_pass "$n refused calls counted" || tl_fail "refused calls counted: ${n:-none}"
 tl_finish
