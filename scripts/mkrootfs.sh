@@ -26,7 +26,11 @@ BASE_PKGS=$(cat board/common/packages.txt $([ -f "$BOARD_DIR/packages.txt" ] && 
 for p in $BASE_PKGS; do
 	deb=$(pkg_fetch "$p")
 	d=$(pkg_extract "$deb")
-	case $p in busybox-static) BB_DIR=$d ;; tzdata) TZ_DIR=$d ;; esac
+	case $p in
+	busybox-static) BB_DIR=$d ;;
+	tzdata) TZ_DIR=$d ;;
+	*) EXTRA_PKG_DIRS="${EXTRA_PKG_DIRS:-} $d" ;;
+	esac
 done
 BUSYBOX=$BB_DIR/bin/busybox
 [ -x "$BUSYBOX" ] || die "busybox-static not unpacked"
@@ -108,6 +112,22 @@ for b in "$BUILD"/bin/*; do
 	strip --strip-unneeded -o "$TARGET/$dest/$n" "$b"
 	echo "$TARGET/$dest/$n" >> "$WORK/elves"
 	msg "program /$dest/$n"
+done
+# Other packages of the board's list go in whole, less documentation and
+# service files; their programs get their libraries resolved like ours.
+for d in ${EXTRA_PKG_DIRS:-}; do
+	msg "package $(basename "$d")"
+	(cd "$d" && find . ! -type d ! -path './usr/share/doc/*' ! -path './usr/share/man/*' \
+		! -path './usr/share/lintian/*' ! -path './usr/share/bug/*' ! -path './lib/systemd/*' \
+		! -path './usr/lib/systemd/*' ! -name .done) > "$WORK/pkg.files"
+	while read -r f; do
+		mkdir -p "$TARGET/$(dirname "$f")"
+		rm -f "$TARGET/$f"	# never write through a busybox applet link
+		cp -a "$d/$f" "$TARGET/$f"
+		if [ -f "$TARGET/$f" ] && [ -x "$TARGET/$f" ] && [ "$(head -c 4 "$TARGET/$f" | tail -c 3)" = ELF ]; then
+			echo "$TARGET/$f" >> "$WORK/elves"
+		fi
+	done < "$WORK/pkg.files"
 done
 for n in bridged bridgectl; do
 	[ -e "$TARGET/usr/sbin/$n" ] || [ -e "$TARGET/usr/bin/$n" ] ||
