@@ -96,6 +96,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
 	echo "kernel: $KVER ($PB_BOARD_KERNEL_PACKAGE), cmdline: $CMDLINE"
 	echo "leap-seconds.list expires: $(cat "$WORK/leap-expires")"
 	echo "image: $IMG_NAME $(stat -c %s "$IMAGES/$IMG_NAME") bytes ($(( $(stat -c %s "$IMAGES/$IMG_NAME") / 1048576 )) MiB)"
+	echo "sizes: vmlinuz $(stat -c %s "$IMAGES/vmlinuz"), rootfs.cpio.zst $(stat -c %s "$IMAGES/rootfs.cpio.zst") ($(du -sb "$WORK/target" | cut -f1) unpacked), BOOTX64.EFI $(stat -c %s "$IMAGES/BOOTX64.EFI") bytes"
 	echo
 	echo "sha256:"
 	(cd "$IMAGES" && sha256sum "$IMG_NAME" vmlinuz rootfs.cpio.zst BOOTX64.EFI | sed 's/^/  /')
@@ -105,7 +106,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
 	echo
 	echo "programs:"
 	for p in "$WORK"/target/usr/sbin/bridged "$WORK"/target/usr/bin/bridgectl; do
-		[ -f "$p" ] && echo "  ${p#$WORK/target} $(stat -c %s "$p") bytes $(sha256sum < "$p" | cut -c1-16)"
+		[ -f "$p" ] && echo "  ${p#$WORK/target} $(stat -c %s "$p") bytes sha256 $(sha256sum < "$p" | cut -d' ' -f1)"
 	done
 	echo
 	echo "kernel modules: $(sed 's|.*/||; s|\.ko.*||' "$WORK/modules.list" | sort | tr '\n' ' ')"
