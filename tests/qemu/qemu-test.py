@@ -35,6 +35,9 @@ DEADLINE = time.monotonic() + TOTAL_TIMEOUT
 STATUS_TIMEOUT = int(os.environ.get("QEMU_TEST_STATUS_TIMEOUT", "60"))
 # ash prints ESC[6n (cursor position query) after its prompt.
 PROMPT = re.compile(rb"[\w.-]+# (\x1b\[6n)?$")
+# After a command's status the prompt follows; a kernel message may follow
+# it in turn, so here it need not be the last thing on the console.
+PROMPT_AFTER = re.compile(rb"\n[\w.-]+# ")
 RC = re.compile(rb"@@RC=(\d+)@@")
 SET_KEY, SET_VALUE = "ptp.domainNumber", "24"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -96,7 +99,7 @@ class Console:
         self.buf = b""
         self.send(f'{cmd}; echo "@@RC=$?@@"')
         m, out = self.expect(RC, timeout, f"`{cmd}`")
-        self.expect(PROMPT, timeout, "the prompt after a command")
+        self.expect(PROMPT_AFTER, timeout, "the prompt after a command")
         text = out.decode(errors="replace").replace("\r", "")
         # Drop the echoed command line.
         text = text.split("\n", 1)[1] if "\n" in text else ""
