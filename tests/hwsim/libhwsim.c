@@ -5,7 +5,8 @@
  *
  * Environment:
  *   HWSIM_DIR      directory of the shared state (hwsimctl init); without
- *                  it nothing is emulated, but clock writes are still refused
+ *                  it nothing is emulated, but clock writes are still refused;
+ *                  a state that cannot be mapped ends the process (127)
  *   HWSIM_SYSCLK   name of the emulated CLOCK_REALTIME of this process
  *   HWSIM_NO_SYS_OFFSET, HWSIM_NO_SYS_OFFSET_EXTENDED,
  *   HWSIM_NO_SYS_OFFSET_PRECISE, HWSIM_NO_V2_IOCTLS   =1: make that PHC
@@ -242,8 +243,9 @@ __attribute__((constructor)) static void hwsim_init(void)
 	}
 	shm = hwsim_map(dir, 0);
 	if (!shm) {
-		fprintf(stderr, "hwsim: cannot map %s/state: %m (run hwsimctl init)\n", dir);
-		return;
+		/* Running unemulated would give a test confusing results. */
+		fprintf(stderr, "hwsim: cannot map %s/state: %m (hwsimctl init; same build?)\n", dir);
+		_exit(127);
 	}
 	name = getenv("HWSIM_SYSCLK");
 	if (name && *name) {
@@ -255,6 +257,7 @@ __attribute__((constructor)) static void hwsim_init(void)
 		hwsim_unlock(shm);
 		if (!sysclk) {
 			fprintf(stderr, "hwsim: no room for system clock %s\n", name);
+			_exit(127);
 		}
 	}
 	dbg("init dir=%s sysclk=%s netns=%llu", dir, sysclk ? sysclk->name : "-",
