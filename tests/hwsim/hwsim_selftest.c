@@ -37,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,6 +119,12 @@ static double rate_ppm(clockid_t id, int ms)
 	sleep_ms(ms);
 	sample(id, &t1, &c1);
 	return ((double)(c1 - c0) / (double)(t1 - t0) - 1.0) * 1e6;
+}
+
+static void ns_to_timespec(int64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = ns / NS;
+	ts->tv_nsec = ns % NS;
 }
 
 static int adj(struct timex *tx)
@@ -249,6 +256,35 @@ static void test_sysclk(void)
 	tv.tv_usec = 0;
 	CHECK(settimeofday(&tv, NULL) == 0 && llabs(now(CLOCK_REALTIME) - 2000000000LL * NS) < NS / 10,
 	      "settimeofday on the emulated clock");
+
+	/* Absolute waits on the emulated clock, 200 ms ahead. */
+	{
+		struct itimerspec its;
+		struct timespec dl;
+		struct pollfd pfd;
+		int64_t t0, dt;
+		int tfd = timerfd_create(CLOCK_REALTIME, 0);
+
+		memset(&its, 0, sizeof(its));
+		ns_to_timespec(now(CLOCK_REALTIME) + NS / 5, &its.it_value);
+		t0 = now(CLOCK_MONOTONIC);
+		CHECK(timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0, "timerfd_settime: %m");
+		pfd.fd = tfd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		poll(&pfd, 1, 3000);
+		dt = now(CLOCK_MONOTONIC) - t0;
+		CHECK(dt > NS / 10 && dt < NS, "absolute realtime timerfd fired after %lld ms, want 200",
+		      (long long)(dt / 1000000));
+		close(tfd);
+
+		ns_to_timespec(now(CLOCK_REALTIME) + NS / 5, &dl);
+		t0 = now(CLOCK_MONOTONIC);
+		clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &dl, NULL);
+		dt = now(CLOCK_MONOTONIC) - t0;
+		CHECK(dt > NS / 10 && dt < NS, "absolute clock_nanosleep took %lld ms, want 200",
+		      (long long)(dt / 1000000));
+	}
 }
 
 static void test_phc(const char *ifname)

@@ -81,7 +81,7 @@ int __adjtimex(struct timex *tx);
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 
-enum fd_kind { FD_NONE = 0, FD_PHC = 1, FD_SOCK = 2, FD_GENL = 3 };
+enum fd_kind { FD_NONE = 0, FD_PHC = 1, FD_SOCK = 2, FD_GENL = 3, FD_RT_TIMER = 4 };
 
 struct fd_info {
 	uint8_t kind;
@@ -144,6 +144,7 @@ DECL_REAL(ssize_t, sendto, int, const void *, size_t, int, const struct sockaddr
 DECL_REAL(ssize_t, send, int, const void *, size_t, int);
 DECL_REAL(int, timerfd_settime, int, int, const struct itimerspec *, struct itimerspec *);
 DECL_REAL(int, socket, int, int, int);
+DECL_REAL(int, timerfd_create, int, int);
 DECL_REAL(ssize_t, recv, int, void *, size_t, int);
 DECL_REAL(ssize_t, recvfrom, int, void *, size_t, int, struct sockaddr *, socklen_t *);
 
@@ -176,6 +177,7 @@ static void resolve_all(void)
 	RESOLVE(send);
 	RESOLVE(timerfd_settime);
 	RESOLVE(socket);
+	RESOLVE(timerfd_create);
 	RESOLVE(recv);
 	RESOLVE(recvfrom);
 }
@@ -580,19 +582,36 @@ EXPORT int clock_nanosleep(clockid_t id, int flags, const struct timespec *req,
 	return real_clock_nanosleep(id, flags, req, rem);
 }
 
+EXPORT int timerfd_create(int clockid, int flags)
+{
+	int fd;
+
+	ENSURE_INIT();
+	fd = real_timerfd_create(clockid, flags);
+	if (fd >= 0 && fdi(fd)) {
+		memset(fdi(fd), 0, sizeof(struct fd_info));
+		if (clockid == CLOCK_REALTIME || clockid == CLOCK_REALTIME_ALARM) {
+			fdi(fd)->kind = FD_RT_TIMER;
+		}
+	}
+	return fd;
+}
+
+/* An absolute deadline on a CLOCK_REALTIME timerfd is a time of the
+   emulated clock: turn it into the real deadline it corresponds to now
+   (later steps of the emulated clock do not move it). */
 EXPORT int timerfd_settime(int fd, int flags, const struct itimerspec *nv,
 			   struct itimerspec *old)
 {
 	ENSURE_INIT();
-	/* We do not know the timerfd's clock; only translate when the program
-	   asked for an absolute realtime deadline and a system clock is
-	   emulated (TFD_TIMER_CANCEL_ON_SET implies CLOCK_REALTIME). */
-	if (sysclk && (flags & TFD_TIMER_ABSTIME) && (flags & TFD_TIMER_CANCEL_ON_SET) && nv) {
+	if (sysclk && (flags & TFD_TIMER_ABSTIME) && nv && fdi(fd) && fdi(fd)->kind == FD_RT_TIMER &&
+	    (nv->it_value.tv_sec || nv->it_value.tv_nsec)) {
 		struct itimerspec rel = *nv;
-		int64_t d = ts_to_ns(&nv->it_value) - sys_now();
-		int64_t T = hwsim_truth() + (d > 0 ? d : 1);
+		int64_t T = hwsim_truth();
+		int64_t d = ts_to_ns(&nv->it_value) - sys_at(T);
 
-		ns_to_ts(T, &rel.it_value);
+		d = (int64_t)(d / (1.0 + hwsim_clock_rate_ppm(sysclk) * 1e-6));
+		ns_to_ts(T + (d > 0 ? d : 1), &rel.it_value);
 		return real_timerfd_settime(fd, flags, &rel, old);
 	}
 	return real_timerfd_settime(fd, flags, nv, old);
