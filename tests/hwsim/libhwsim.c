@@ -1397,9 +1397,9 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 
 EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
-	struct mmsghdr vc[16];
-	char ctl[16][256];
-	uint8_t noted[16];
+	struct mmsghdr vc[64];
+	char ctl[64][256];
+	uint8_t noted[64];
 	int64_t T;
 	int r;
 
@@ -1407,8 +1407,8 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 	if (!v || !fdi(fd)) {
 		return real_sendmmsg(fd, v, n, flags);
 	}
-	if (n > 16) {
-		n = 16;   /* a short count is allowed; the caller sends the rest */
+	if (n > 64) {
+		n = 64;   /* a short count is allowed; the caller sends the rest */
 	}
 	T = hwsim_truth();
 	for (unsigned int i = 0; i < n; i++) {
