@@ -35,3 +35,11 @@ check-ptp: build hwsim
 	[ $$fail = 0 ]
 
 .PHONY: check-ptp
+
+# make bench-chain: ptpbridge vs ptp4l+phc2sys+chronyd, served-time error
+# (tests/bench/bench-chain.sh, docs/performance.md).  Not pass/fail.
+bench-chain: build hwsim
+	@O=$(O) tests/bench/bench-chain.sh
+
+BENCH_TARGETS += bench-chain
+.PHONY: bench-chain

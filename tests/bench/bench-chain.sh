@@ -1,0 +1,123 @@
+#!/bin/bash
+# bench-chain: served-time error of ptpbridge vs the reference stack, in
+# one run on the emulator with the same clocks, wire and GM.
+#
+#   GM (Debian ptp4l -H) --+-- bridged (PHC A, system clock, PHC B) -- chronyd client
+#        Linux bridge      +-- ptp4l -s + phc2sys -w + chronyd -x (local
+#                              stratum 1, hwtimestamp on NIC B only) -- chronyd client
+#
+# Both sides get identical clocks (PHC A +1 s +30 ppm, system +0.2 s
+# -40 ppm, PHC B -2 s +15 ppm, client system +0.3 s +20 ppm) and the same
+# ideal wire (BENCH_DELAY ns ± BENCH_JITTER ns).  The clients' emulated
+# clocks are compared with truth over BENCH_WINDOW s after BENCH_WARMUP s.
+# Prints RMS, p99 and max for both and the ratio (target: ptpbridge RMS
+# <= 0.6 x reference).  Not pass/fail.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../integration/ptp_lib.sh"
+
+WARMUP=${BENCH_WARMUP:-60}
+WINDOW=${BENCH_WINDOW:-40}
+DELAY=${BENCH_DELAY:-1500}
+JITTER=${BENCH_JITTER:-50}
+WIRE=${BENCH_WIRE:-ideal}
+
+tl_init bench-chain
+if [ "$WIRE" = ideal ]; then
+	hwsim_init --wire ideal --delay "$DELAY" --jitter "$JITTER" >/dev/null
+else
+	hwsim_init >/dev/null
+fi
+tl_netns NGM
+tl_netns NSWA
+tl_netns NBR
+tl_netns NCL
+tl_netns NREF
+tl_netns NCLR
+ip -n "$NSWA" link add swa type bridge
+ip -n "$NSWA" link set swa up
+tl_veth "$NGM" "$NSWA" IGM p1
+tl_veth "$NBR" "$NSWA" IA p2
+tl_veth "$NREF" "$NSWA" RA p3
+for p in $p1 $p2 $p3; do
+	ip -n "$NSWA" link set "$p" master swa
+done
+ip -n "$NGM" addr add 10.78.1.1/24 dev "$IGM"
+ip -n "$NBR" addr add 10.78.1.2/24 dev "$IA"
+ip -n "$NREF" addr add 10.78.1.4/24 dev "$RA"
+tl_veth "$NBR" "$NCL" IB ICL 10.78.2.1/24 10.78.2.2/24
+tl_veth "$NREF" "$NCLR" RB RCL 10.78.3.1/24 10.78.3.2/24
+
+hwsimctl add-phc "$IGM" --netns "$NGM" --offset 37 >/dev/null
+hwsimctl add-sysclk gmsys >/dev/null
+# the same clocks on both sides
+hwsimctl add-phc "$IA" --netns "$NBR" --offset 38 --freq 30 >/dev/null
+hwsimctl add-phc "$IB" --netns "$NBR" --offset -2 --freq 15 >/dev/null
+hwsimctl add-sysclk brsys --offset 0.2 --freq -40 >/dev/null
+hwsimctl add-phc "$ICL" --netns "$NCL" >/dev/null
+hwsimctl add-sysclk clsys --offset 0.3 --freq 20 >/dev/null
+hwsimctl add-phc "$RA" --netns "$NREF" --offset 38 --freq 30 >/dev/null
+hwsimctl add-phc "$RB" --netns "$NREF" --offset -2 --freq 15 >/dev/null
+hwsimctl add-sysclk refsys --offset 0.2 --freq -40 >/dev/null
+hwsimctl add-phc "$RCL" --netns "$NCLR" >/dev/null
+hwsimctl add-sysclk clref --offset 0.3 --freq 20 >/dev/null
+
+pb_gm gm "$NGM" "$IGM" 100 || tl_finish
+
+# ptpbridge
+pb_bridge br
+pb_chronyd cl "$NCL" clsys "$ICL" 10.78.2.1
+
+# reference stack: ptp4l + phc2sys + chronyd, as an operator would set it up
+cat >"$TL_TMP/ref-ptp4l.cfg" <<EOC
+[global]
+uds_address $TL_TMP/ref-ptp4l.sock
+network_transport UDPv4
+time_stamping hardware
+tx_timestamp_timeout 100
+slaveOnly 1
+logAnnounceInterval -2
+announceReceiptTimeout 3
+EOC
+tl_bg refptp "$PB_HWSIM_RUN" -n "$NREF" -s refsys -- ptp4l -f "$TL_TMP/ref-ptp4l.cfg" -i "$RA" -m
+tl_wait_log refptp 'INITIALIZING to LISTENING' 10 || tl_fail "reference ptp4l did not start"
+tl_bg refphc2sys "$PB_HWSIM_RUN" -n "$NREF" -s refsys -- \
+	phc2sys -s "$RA" -c CLOCK_REALTIME -w -z "$TL_TMP/ref-ptp4l.sock" -m
+mkdir -p -m 700 "$TL_TMP/refntp"
+cat >"$TL_TMP/refntp.conf" <<EOC
+bindaddress 10.78.3.1
+hwtimestamp $RB
+local stratum 1
+allow
+bindcmdaddress $TL_TMP/refntp/chronyd.sock
+pidfile $TL_TMP/refntp/chronyd.pid
+EOC
+tl_bg refntp "$PB_HWSIM_RUN" -n "$NREF" -s refsys -- chronyd -x -d -u root -f "$TL_TMP/refntp.conf"
+pb_chronyd clr "$NCLR" clref "$RCL" 10.78.3.1
+
+tl_log "warming up $WARMUP s ($WIRE wire${WIRE:+, delay $DELAY ns jitter $JITTER ns})"
+sleep "$WARMUP"
+# columns: 2 PHC A, 3 ref PHC A, 4 system, 5 ref system, 6 client, 7 ref client
+hwsimctl log "$TL_TMP/clients.log" --interval 0.25 --duration "$WINDOW" \
+	"$IA" "$RA" brsys refsys clsys clref >/dev/null
+
+stats() {	# column [minus] -> "rms p99 max n" in ns
+	awk -v c="$1" -v k="${2:-0}" '!/^#/ { v = $c - k; print (v < 0 ? -v : v), v * v }' "$TL_TMP/clients.log" |
+		sort -g | awk '{ a[NR] = $1; s += $2 } END {
+			n = NR; if (!n) { print "nan nan nan 0"; exit }
+			i = int(0.99 * n); if (i < 1) i = 1
+			printf "%.1f %.1f %.1f %d\n", sqrt(s / n), a[i], a[n], n }'
+}
+read -r b_rms b_p99 b_max n < <(stats 6)
+read -r r_rms r_p99 r_max _ < <(stats 7)
+ratio=$(awk -v a="$b_rms" -v b="$r_rms" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+interleaved=$(pb_chronyc cl ntpdata 10.78.2.1 | sed -n 's/^Interleaved *: //p')/$(pb_chronyc clr ntpdata 10.78.3.1 | sed -n 's/^Interleaved *: //p')
+echo
+echo "bench-chain: $WIRE wire, warm-up $WARMUP s, window $WINDOW s ($n samples per client), interleaved (ptpbridge/reference): $interleaved"
+printf '%-34s %10s %10s %10s\n' "client clock vs truth (ns)" rms p99 max
+printf '%-34s %10s %10s %10s\n' "ptpbridge (bridged)" "$b_rms" "$b_p99" "$b_max"
+printf '%-34s %10s %10s %10s\n' "reference (ptp4l+phc2sys+chronyd)" "$r_rms" "$r_p99" "$r_max"
+echo "bench-chain: ratio ptpbridge/reference rms $ratio (target <= 0.60)"
+echo "stages (rms/p99/max ns): PHC A - TAI, system clock - UTC"
+printf '  %-32s %s | %s\n' "ptpbridge" "$(stats 2 37e9 | cut -d' ' -f1-3)" "$(stats 4 | cut -d' ' -f1-3)"
+printf '  %-32s %s | %s\n' "reference" "$(stats 3 37e9 | cut -d' ' -f1-3)" "$(stats 5 | cut -d' ' -f1-3)"
+tl_finish
