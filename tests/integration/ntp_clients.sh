@@ -9,7 +9,10 @@
 
 tl_init ntp_clients
 ntp_net || { tl_fail "namespaces"; tl_finish; }
-ntp_conf "allow=10.0.0.0/8" "local_stratum=1" "clientloglimit=1M"
+# IPv6 too: the wildcard sockets serve both families
+ip -n "$NS_S" -6 addr add "fd00:$NTP_NET6::1/64" dev "$IF_S" nodad
+ip -n "$NS_C" -6 addr add "fd00:$NTP_NET6::2/64" dev "$IF_C" nodad
+ntp_conf "allow=10.0.0.0/8" "allow=fd00::/8" "local_stratum=1" "clientloglimit=1M"
 ntp_bridged || { tl_fail "bridged did not start"; cat "$TL_TMP/bridged.log"; tl_finish; }
 tl_pass "bridged serves on $IF_S"
 
@@ -25,6 +28,13 @@ if echo "$out" | grep -qE "$SRV .*s1 no-leap|stratum 1"; then
 	tl_pass "ntpdate -q: $(echo "$out" | tail -1)"
 else
 	tl_fail "ntpdate -q: $out"
+fi
+
+out=$(timeout 20 ip netns exec "$NS_C" sntp -t 2 "fd00:$NTP_NET6::1" 2>&1)
+if echo "$out" | grep -qE "fd00:$NTP_NET6::1 s1 no-leap"; then
+	tl_pass "sntp over IPv6: $(echo "$out" | tail -1)"
+else
+	tl_fail "sntp over IPv6: $out"
 fi
 
 # chronyd -x with xleave, minpoll 0

@@ -22,7 +22,7 @@ hwsimctl add-sysclk sysC --offset 0.000250
 ntp_conf "allow=10.0.0.0/8" "local_stratum=1" "hwtimestamp=yes"
 
 start_bridged() {
-	tl_bg "$1" hwsim_run -n "$NS_S" -s sysS -- "$BRIDGED" -n -f "$TL_TMP/bridge.conf"
+	tl_bg "$1" "$TL_ROOT/tests/hwsim/hwsim-run" -n "$NS_S" -s sysS -- "$BRIDGED" -n -f "$TL_TMP/bridge.conf"
 	tl_wait_log "$1" "ntp: started|exiting|error" 15 && grep -q "ntp: started" "$TL_TMP/$1.log"
 }
 
@@ -41,7 +41,7 @@ pidfile $TL_TMP/clog/client.pid
 logdir $TL_TMP/clog
 log measurements
 EOC
-tl_bg client hwsim_run -n "$NS_C" -s sysC -- chronyd -x -d -u root -f "$TL_TMP/client.conf"
+tl_bg client "$TL_ROOT/tests/hwsim/hwsim-run" -n "$NS_C" -s sysC -- chronyd -x -d -u root -f "$TL_TMP/client.conf"
 sleep "$RUN"
 hwsim_run -n "$NS_C" -s sysC -- chronyc -h "$TL_TMP/clog/client.sock" ntpdata >"$TL_TMP/ntpdata.txt" 2>&1
 M=$TL_TMP/clog/measurements.log

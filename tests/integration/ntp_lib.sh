@@ -17,6 +17,7 @@ BRIDGECTL=$BUILD/bin/bridgectl
 NTP_PROBE=$BUILD/tests/ntp_probe
 # A /24 per test run (10.201-250.x.0/24: $SRV, $CLI), inside namespaces only.
 NTP_NET=$((201 + $$ % 50)).$(( ($$ / 50) % 250 ))
+NTP_NET6=$(printf '%x' $(( $$ % 65536 )))
 SRV=10.$NTP_NET.1
 CLI=10.$NTP_NET.2
 
