@@ -219,6 +219,13 @@ def main():
         print("\n".join("    | " + l for l in out.strip().split("\n")), flush=True)
         c.must("bridgectl config check")
         step("boot1: bridgectl config check passed")
+        # Users and permissions from the tables (users.table, runtime-dirs).
+        out = c.must("id ptpbridge; stat -c '%n %a %U:%G' /run/ptpbridge /data/state /etc/ptpbridge")
+        for want in ("/run/ptpbridge 770 root:ptpbridge", "/data/state 775 root:ptpbridge",
+                     "/etc/ptpbridge 755 root:root", "gid=990(ptpbridge)"):
+            if want not in out:
+                raise Fail(f"expected {want!r}:\n{out}")
+        step("boot1: user ptpbridge, /run/ptpbridge, /data/state, /etc/ptpbridge as the tables say")
         c.must(f"bridgectl config set {SET_KEY} {SET_VALUE}")
         out = c.must("bridgectl config check && grep -i domainNumber /data/ptpbridge/bridge.conf")
         if not re.search(r"domainNumber\s*=\s*24", out):
@@ -252,6 +259,10 @@ def main():
             print("---- end of console log ----")
         print(f"qemu-test: FAIL: {e}", flush=True)
         return 1
+    finally:
+        # Whatever happened (^C, a broken pipe), no QEMU is left behind.
+        if c is not None:
+            c.kill()
     step(f"passed in {time.monotonic() - t_start:.0f} s")
     return 0
 
