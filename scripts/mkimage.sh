@@ -42,10 +42,11 @@ objcopy \
 
 # --- the ESP (FAT32): syslinux for BIOS, BOOTX64.EFI for UEFI -----------------
 ESP=$IMGWORK/input/esp.vfat
-need_kb=$(( ($(stat -c %s "$IMAGES/BOOTX64.EFI") + $(stat -c %s "$IMAGES/vmlinuz") + \
+# Twice the boot files: ptpbridge-upgrade copies the new ones beside the old.
+need_kb=$(( 2 * ($(stat -c %s "$IMAGES/BOOTX64.EFI") + $(stat -c %s "$IMAGES/vmlinuz") + \
 	$(stat -c %s "$IMAGES/rootfs.cpio.zst")) / 1024 + 2048 ))
 [ "$need_kb" -lt $((PB_BOARD_ESP_SIZE * 1024)) ] ||
-	die "ESP of $PB_BOARD_ESP_SIZE MiB is too small (need $((need_kb / 1024)) MiB): raise PB_BOARD_ESP_SIZE"
+	die "ESP of $PB_BOARD_ESP_SIZE MiB is too small (need $((need_kb / 1024)) MiB with room for an upgrade): raise PB_BOARD_ESP_SIZE"
 msg "ESP ($PB_BOARD_ESP_SIZE MiB FAT32)"
 mkfs.vfat -C -F 32 -n PTPBOOT -i 50544250 "$ESP" $((PB_BOARD_ESP_SIZE * 1024)) >/dev/null
 cat > "$IMGWORK/syslinux.cfg" <<EOT

@@ -51,12 +51,12 @@ class Fail(Exception):
 class Console:
     """QEMU with the guest's serial port on a pipe: a tiny expect."""
 
-    def __init__(self, disk, firmware, log_path):
+    def __init__(self, disk, firmware, log_path, extra=()):
         env = dict(os.environ, QEMU_SERIAL="stdio", QEMU_FIRMWARE=firmware, QEMU_NO_REBOOT="1")
         self.log = open(log_path, "wb")
         self.log_path = log_path
         self.proc = subprocess.Popen(
-            [QEMU_SH, disk], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [QEMU_SH, disk, *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.buf = b""
 
@@ -132,11 +132,11 @@ def step(msg):
     print(f"qemu-test: {msg}", flush=True)
 
 
-def boot(disk, firmware, workdir, name):
+def boot(disk, firmware, workdir, name, extra=()):
     """Boot until the prompt, once more if the first try times out."""
     for attempt in (1, 2):
         log = os.path.join(workdir, f"console-{name}-{attempt}.log")
-        c = Console(disk, firmware, log)
+        c = Console(disk, firmware, log, extra)
         t0 = time.monotonic()
         try:
             # getty starts after rcS; a newline gets a prompt if output
