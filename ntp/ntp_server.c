@@ -90,6 +90,7 @@ struct nsock {
 	int family;
 	struct ntp_worker *w;
 	uint32_t next_key;
+	uint32_t ts_unread;	/* TX stamps asked for since the error queue was last empty */
 	struct pending_tx pend[PENDING_LEN];
 };
 
@@ -594,6 +595,7 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 			.key = s->next_key, .rec = mt->rec, .rx = mt->rx,
 		};
 		s->next_key++;
+		s->ts_unread++;
 		STAT_INC(w, tx_ts_requested);
 	}
 }
@@ -615,8 +617,10 @@ static void read_errqueue(struct ntp_worker *w, struct nsock *s, const struct ba
 			mh->msg_controllen = CTRL_LEN;
 		}
 		n = recvmmsg(s->fd, w->emsg, BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
-		if (n <= 0)
+		if (n <= 0) {
+			s->ts_unread = 0;
 			return;
+		}
 		for (i = 0; i < n; i++) {
 			struct msghdr *mh = &w->emsg[i].msg_hdr;
 			const struct scm_timestamping *tss = NULL;
@@ -656,8 +660,10 @@ static void read_errqueue(struct ntp_worker *w, struct nsock *s, const struct ba
 				rec->tx = ntp_ts_from_timespec(&ts);
 			p->rec = CLG_NONE;
 		}
-		if (n < BATCH)
+		if (n < BATCH) {
+			s->ts_unread = 0;
 			return;
+		}
 	}
 }
 
@@ -700,8 +706,11 @@ static void serve_socket(struct ntp_worker *w, struct nsock *s, short revents)
 			break;
 	}
 	/* Software TX stamps are usually queued by the time sendmmsg returns:
-	   collect them now instead of waking up again. */
-	read_errqueue(w, s, &br);
+	   collect them now instead of waking up again.  Basic-only traffic
+	   asks for none, and skips the syscall; a stamp that comes later
+	   (hardware) wakes us with POLLERR. */
+	if (s->ts_unread)
+		read_errqueue(w, s, &br);
 }
 
 static void sock_cb(int fd, short revents, void *arg)

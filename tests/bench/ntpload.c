@@ -14,13 +14,16 @@
  *
  * A warm-up phase (not counted) lets every client make its first
  * exchanges, so the measured phase sees clients a server already knows.
- * With -P the server's CPU time (user+sys from /proc/PID/stat) over the
- * measured phase is reported per response.
+ * With -P the server's CPU time over the measured phase (user+sys of all
+ * its threads, from /proc/PID/task/TID/schedstat, ns resolution) is
+ * reported per response.
  *
  * Prints one line: key=value pairs (sent, received, loss_pct, rate,
- * interleaved_pct, p50_us, p99_us, p999_us, cpu_us_per_resp).
+ * interleaved_pct, p50_us, p99_us, p999_us, cpu_us_per_resp, rss_kb of
+ * the server).
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -232,30 +235,57 @@ static void run_phase(double rate, double dur)
 	}
 }
 
+/* CPU time of every thread of pid (user+sys, ns resolution): the first
+   field of /proc/PID/task/TID/schedstat is the time spent on a CPU. */
 static double proc_cpu_s(int pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ut = 0, st = 0;
-	FILE *f;
-	int i;
+	char path[64], buf[320];
+	unsigned long long ns, sum = 0;
+	struct dirent *de;
+	DIR *d;
 
 	if (pid <= 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f)) {
-		if (f)
-			fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
 		return -1;
+	while ((de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(buf, sizeof(buf), "/proc/%d/task/%s/schedstat", pid, de->d_name);
+		f = fopen(buf, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &ns) == 1)
+			sum += ns;
+		fclose(f);
+	}
+	closedir(d);
+	return (double)sum / 1e9;
+}
+
+/* Resident set of pid in KiB (VmRSS), 0 if unknown. */
+static long proc_rss_kb(int pid)
+{
+	char path[64], line[256];
+	long kb = 0;
+	FILE *f;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
 	}
 	fclose(f);
-	p = strrchr(buf, ')');
-	/* fields after "(comm)": state is 3rd, utime 14th, stime 15th */
-	for (i = 3; p && i <= 14; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu %llu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+	return kb;
 }
 
 int main(int argc, char **argv)
@@ -321,13 +351,14 @@ int main(int argc, char **argv)
 		double el = (double)(mono_ns() - t0 - 300000000u) / 1e9;
 
 		printf("sent=%llu received=%llu loss_pct=%.3f rate=%.0f interleaved_pct=%.1f "
-		       "stale=%llu p50_us=%.0f p99_us=%.0f p999_us=%.0f cpu_us_per_resp=%.2f\n",
+		       "stale=%llu p50_us=%.0f p99_us=%.0f p999_us=%.0f cpu_us_per_resp=%.2f "
+		       "rss_kb=%ld\n",
 		       (unsigned long long)sent, (unsigned long long)received,
 		       sent ? 100.0 * (double)(sent > received ? sent - received : 0) / sent : 0.0,
 		       sent / el, received ? 100.0 * inter / received : 0.0,
 		       (unsigned long long)stale, pct(received, 0.5), pct(received, 0.99),
 		       pct(received, 0.999),
-		       pid > 0 && received ? (cpu1 - cpu0) * 1e6 / received : 0.0);
+		       pid > 0 && received ? (cpu1 - cpu0) * 1e6 / received : 0.0, proc_rss_kb(pid));
 	}
 	return 0;
 }
