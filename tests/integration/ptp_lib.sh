@@ -15,7 +15,8 @@
 #   pb_gm NAME NS IFACE PRIO1 [CLASS]   Debian ptp4l -H as GM, made to look
 #                                       GNSS-locked with pmc
 #   pb_gm_set NAME SETTINGS...          pmc SET GRANDMASTER_SETTINGS_NP
-#   pb_bridge NAME [EXTRA-CONF-LINES]   bridged on $IA/$IB under the emulator
+#   pb_bridge NAME [NS IFA IFB SYSCLK]  bridged (default on $IA/$IB) under the
+#                                       emulator; [clock] lines in $PB_CLOCK_CONF
 #   pb_chronyd NAME NS SYSCLK IFACE SERVER...   chronyd client (xleave, hwts)
 #   pb_ctl NAME ARGS...                 bridgectl of bridge NAME
 #   pb_json NAME CMD JQ                 one value from bridgectl --json CMD
@@ -135,13 +136,14 @@ pb_gm_set() {
 		{ tl_fail "pmc SET on $name: no reply"; return 1; }
 }
 
-# pb_bridge NAME [extra lines for the [clock] section]
+# pb_bridge_conf NAME [IFACE-A IFACE-B]: bridge.conf for NAME ([clock]
+# lines from $PB_CLOCK_CONF)
 pb_bridge_conf() {
-	local name=$1
+	local name=$1 ifa=${2:-$IA} ifb=${3:-$IB}
 	mkdir -p "$TL_TMP/$name"
 	cat >"$TL_TMP/$name.conf" <<EOC
 [ptp]
-interface = $IA
+interface = $ifa
 # linuxptp keys, passed through: react to a silent GM within 0.75 s
 logAnnounceInterval = -2
 announceReceiptTimeout = 3
@@ -150,7 +152,7 @@ announceReceiptTimeout = 3
 ${PB_CLOCK_CONF:-}
 
 [ntp]
-interface = $IB
+interface = $ifb
 allow = all
 hwtimestamp = yes
 
@@ -166,16 +168,18 @@ linuxptp_level = info
 EOC
 }
 
+# pb_bridge NAME [NETNS IFACE-A IFACE-B SYSCLK]  (default: $NBR $IA $IB brsys)
 pb_bridge() {
-	local name=$1
-	[ -f "$TL_TMP/$name.conf" ] || pb_bridge_conf "$name"
-	tl_bg "$name" "$PB_HWSIM_RUN" -n "$NBR" -s brsys -- "$PB_BIN/bridged" -n -f "$TL_TMP/$name.conf"
+	local name=$1 ns=${2:-$NBR} ifa=${3:-$IA} ifb=${4:-$IB} clk=${5:-brsys}
+	[ -f "$TL_TMP/$name.conf" ] || pb_bridge_conf "$name" "$ifa" "$ifb"
+	tl_bg "$name" "$PB_HWSIM_RUN" -n "$ns" -s "$clk" -- "$PB_BIN/bridged" -n -f "$TL_TMP/$name.conf"
 }
 
 pb_ctl() {
 	local name=$1
 	shift
-	ip netns exec "$NBR" "$PB_BIN/bridgectl" -s "$TL_TMP/$name/bridged.sock" "$@"
+	# a UNIX socket: reachable from any network namespace
+	"$PB_BIN/bridgectl" -s "$TL_TMP/$name/bridged.sock" "$@"
 }
 
 # pb_json NAME CMD JQ-FILTER
