@@ -4,3 +4,5 @@ BRIDGED_SRCS += phc/phc_sys.c phc/phc_ref.c phc/phc_leapfile.c phc/phc_nl.c
 LINUXPTP_USERS += phc/phc_sys.c
 
 UNIT_TESTS += test_phc_ref
+UNIT_TESTS += test_phc_nl
+UNIT_EXCLUDE_test_phc_nl = phc/phc_nl.c
