@@ -6,7 +6,8 @@
 Works on a copy of IMAGE (the image itself is never written).  Boot 1
 (legacy BIOS): the prompt appears; `bridgectl status` shows the daemon up,
 its config and both NICs; `bridgectl config check` passes; `bridgectl
-config set` changes a key; the ESP mounts; poweroff is clean.  Boot 2 (UEFI when OVMF is
+config set` changes a key; ptpbridge-upgrade rewrites the boot files from a
+second disk; poweroff is clean.  Boot 2 (UEFI when OVMF is
 installed, else BIOS again), from the same disk: the change is still there,
 the config still checks, poweroff is clean.
 
@@ -208,10 +209,24 @@ def main():
     disk = os.path.join(workdir, "disk.img")
     shutil.copyfile(args.image, disk)
     uefi = any(os.path.exists(p) for p in ("/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd"))
+    # A FAT disk with the boot files next to the image, for ptpbridge-upgrade
+    # (the qemu_x86_64 board only: it is the one with a second virtio disk).
+    upd, extra = None, []
+    images = os.path.dirname(os.path.abspath(args.image))
+    files = [os.path.join(images, f) for f in ("vmlinuz", "rootfs.cpio.zst", "BOOTX64.EFI", "SHA256SUMS")]
+    if os.environ.get("QEMU_BOARD", "qemu_x86_64") == "qemu_x86_64" and all(map(os.path.exists, files)):
+        upd = os.path.join(workdir, "upgrade.vfat")
+        if os.path.exists(upd):
+            os.unlink(upd)
+        kib = sum(os.path.getsize(f) for f in files) // 1024 + 4096
+        subprocess.run(["mkfs.vfat", "-C", upd, str(kib)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["mcopy", "-i", upd, *files, "::"], check=True,
+                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+        extra = ["-drive", f"file={upd},format=raw,if=virtio"]
     t_start = time.monotonic()
     c = None
     try:
-        c = boot(disk, "bios", workdir, "boot1")
+        c = boot(disk, "bios", workdir, "boot1", extra)
         c.must("stty cols 250; dmesg -n 1")
         out = wait_status(c)
         check_status(out)
@@ -231,13 +246,21 @@ def main():
         if not re.search(r"domainNumber\s*=\s*24", out):
             raise Fail(f"config set did not reach /data/ptpbridge/bridge.conf:\n{out}")
         step(f"boot1: bridgectl config set {SET_KEY} {SET_VALUE}")
-        # The upgrade path of docs/image.md: the ESP mounts by its label.
-        c.must("modprobe vfat && mkdir -p /tmp/esp && mount -o ro LABEL=PTPBOOT /tmp/esp"
-               " && ls /tmp/esp/EFI/BOOT/BOOTX64.EFI /tmp/esp/initrd.zst && umount /tmp/esp")
-        step("boot1: the ESP mounts (LABEL=PTPBOOT, vfat)")
+        # The upgrade path of docs/image.md, from a second disk holding this
+        # build's boot files: boot 2 runs what it wrote.
+        if upd:
+            out = c.must("modprobe vfat && mkdir -p /tmp/upd && mount -o ro /dev/vdb /tmp/upd"
+                         " && ptpbridge-upgrade /tmp/upd && umount /tmp/upd")
+            if "ptpbridge-upgrade: done" not in out:
+                raise Fail(f"ptpbridge-upgrade said:\n{out}")
+            step("boot1: ptpbridge-upgrade rewrote the boot files on the ESP")
+        else:
+            c.must("modprobe vfat && mkdir -p /tmp/esp && mount -o ro LABEL=PTPBOOT /tmp/esp"
+                   " && ls /tmp/esp/EFI/BOOT/BOOTX64.EFI && umount /tmp/esp")
+            step("boot1: the ESP mounts (LABEL=PTPBOOT, vfat)")
         poweroff(c, "boot1")
 
-        c = boot(disk, "uefi" if uefi else "bios", workdir, "boot2")
+        c = boot(disk, "uefi" if uefi else "bios", workdir, "boot2", extra)
         c.must("stty cols 250; dmesg -n 1")
         out = c.must("grep -i domainNumber /etc/ptpbridge/bridge.conf")
         if not re.search(r"domainNumber\s*=\s*24", out):
