@@ -61,6 +61,14 @@ mode=$(echo "$st" | sed -n 's/.*"ntp_dropped_mode": *\([0-9]*\).*/\1/p')
 [ "${mode:-0}" -ge 5 ] && tl_pass "serverstats: $mode non-client packets dropped" ||
 	tl_fail "mode drops: $mode"
 
+# reload applies allow/deny in place (workers = 1): $OUT is let in
+ntp_conf "allow=$CLI/32" "allow=$OUT/32" "deny=10.0.0.0/8" "local_stratum=1"
+bctl reload >/dev/null 2>&1
+sleep 0.5
+out=$(probe -s "$OUT" "$SRV" 123 | tail -1)
+echo "$out" | grep -q "received 1 " && tl_pass "after reload the new allow is served" ||
+	tl_fail "after reload: $out"
+
 # Rate limit with KoD: burst 2 then KoD RATE (leak 4: 1 in 16 leaks through)
 ntp_bridged_stop
 ntp_conf "allow=$CLI/32" "local_stratum=1" "ratelimit=interval 4 burst 2 leak 4 kod"
