@@ -316,6 +316,90 @@ static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 	return err;
 }
 
+/* --- PHC B follows CLOCK_REALTIME (optional) ------------------------------
+
+   ntp/ turns NIC B's raw timestamps into system time with a regression of
+   sys - PHC B (phc_track).  Alternatively PHC B itself can be steered to
+   CLOCK_REALTIME, so that the regression only has to model a near-constant
+   small offset.  Off unless PTPBRIDGE_PHCB=discipline (docs/clock.md has the
+   measurements of both). */
+
+static struct {
+	bool on;
+	clockid_t clk;
+	int method;
+	struct servo *servo;
+	uint64_t updates;
+	double offset_ns;
+	double freq_ppb;
+} phcb = { .clk = CLOCK_INVALID };
+
+static void phcb_start(const struct bridge_conf *c)
+{
+	const char *how, *env = getenv("PTPBRIDGE_PHCB");
+	char dev[32];
+	int idx;
+
+	if (!env || strcmp(env, "discipline") || !trk.disciplining)
+		return;
+	idx = phc_find_index(c->ntp.interface, &how);
+	if (idx < 0 || idx == phc_index) {
+		log_warn("phc: PHC B not disciplined (%s)", idx < 0 ? "no PHC" : "shared with NIC A");
+		return;
+	}
+	snprintf(dev, sizeof(dev), "/dev/ptp%d", idx);
+	phcb.clk = phc_open(dev);
+	if (phcb.clk == CLOCK_INVALID)
+		return;
+	phcb.method = sysoff_probe(CLOCKID_TO_FD(phcb.clk), PHC_SYS_SAMPLES);
+	clockadj_init(phcb.clk);
+	phcb.servo = servo_create(servo_cfg, CLOCK_SERVO_PI, -clockadj_get_freq(phcb.clk),
+				  phc_max_adj(phcb.clk), 0);
+	if (!phcb.servo) {
+		phc_close(phcb.clk);
+		phcb.clk = CLOCK_INVALID;
+		return;
+	}
+	servo_sync_interval(phcb.servo, 1.0 / PHC_SYS_RATE);
+	phcb.on = true;
+	log_info("phc: PHC B (%s) follows CLOCK_REALTIME", dev);
+}
+
+static void phcb_stop(void)
+{
+	if (phcb.servo)
+		servo_destroy(phcb.servo);
+	if (phcb.clk != CLOCK_INVALID)
+		phc_close(phcb.clk);
+	memset(&phcb, 0, sizeof(phcb));
+	phcb.clk = CLOCK_INVALID;
+}
+
+static void phcb_update(void)
+{
+	int64_t sys_minus_phc, delay;
+	uint64_t ts;
+	enum servo_state st;
+	double err, adj;
+
+	if (!phcb.on || sysoff_measure(CLOCKID_TO_FD(phcb.clk), phcb.method, PHC_SYS_SAMPLES,
+				       &sys_minus_phc, &ts, &delay) < 0)
+		return;
+	err = (double)-sys_minus_phc;	/* PHC B - CLOCK_REALTIME */
+	phcb.offset_ns = err;
+	if (fabs(err) > 1e6) {
+		clockadj_step(phcb.clk, (int64_t)-err);
+		servo_reset(phcb.servo);
+		return;
+	}
+	adj = servo_sample(phcb.servo, (int64_t)err, ts, 1.0, &st);
+	if (st == SERVO_LOCKED || st == SERVO_LOCKED_STABLE || st == SERVO_JUMP) {
+		clockadj_set_freq(phcb.clk, -adj);
+		phcb.freq_ppb = -adj;
+	}
+	phcb.updates++;
+}
+
 static void tick(void *arg)
 {
 	struct ptp_state ps;
@@ -386,6 +470,7 @@ static void tick(void *arg)
 	in.now_mono = now;
 	clock_gettime(CLOCK_REALTIME, &in.now_utc);
 
+	phcb_update();
 	phc_ref_update(&ref, &in);
 	if (ref.snap.sync != trk.ref_sync)
 		log_notice("phc: reference %s -> %s", ref_sync_name(trk.ref_sync),
@@ -437,6 +522,10 @@ static void tracking_json(struct json_object *o)
 	ADD(o, "steps", json_object_new_int(trk.steps));
 	ADD(o, "other_writer", json_object_new_boolean(trk.other_writer));
 	ADD(o, "shared_phc", json_object_new_boolean(trk.shared_phc));
+	if (phcb.on) {
+		ADD(o, "phc_b_offset_ns", json_object_new_double(phcb.offset_ns));
+		ADD(o, "phc_b_freq_ppb", json_object_new_double(phcb.freq_ppb));
+	}
 	for (int i = 0; i < 2; i++) {
 		const struct phc_link *l = phc_link_get(i);
 
@@ -571,6 +660,7 @@ int phc_module_start(const struct bridge_conf *c)
 		servo_sync_interval(servo, 1.0 / PHC_SYS_RATE);
 		trk.freq_ppb = fadj;
 	}
+	phcb_start(c);
 	if (phc_link_start(c->ptp.interface, c->ntp.interface))
 		log_warn("phc: cannot watch link state (rtnetlink): %s", strerror(errno));
 	timer = loop_add_timer(1000000000ULL / PHC_SYS_RATE, 1000000000ULL / PHC_SYS_RATE,
@@ -614,6 +704,7 @@ void phc_module_stop(void)
 		sysclk_set_leap(0);
 		leap_set = 0;
 	}
+	phcb_stop();
 	close_phc();
 	phc_link_stop();
 	trk.running = false;

@@ -100,8 +100,9 @@ sleep "$WARMUP"
 hwsimctl log "$TL_TMP/clients.log" --interval 0.25 --duration "$WINDOW" \
 	"$IA" "$RA" brsys refsys clsys clref >/dev/null
 
-stats() {	# column [minus] -> "rms p99 max n" in ns
-	awk -v c="$1" -v k="${2:-0}" '!/^#/ { v = $c - k; print (v < 0 ? -v : v), v * v }' "$TL_TMP/clients.log" |
+stats() {	# column [minus: a number, or cN for another column] -> "rms p99 max n" in ns
+	awk -v c="$1" -v k="${2:-0}" '!/^#/ { v = $c - (k ~ /^c/ ? $(substr(k, 2)) : k);
+		print (v < 0 ? -v : v), v * v }' "$TL_TMP/clients.log" |
 		sort -g | awk '{ a[NR] = $1; s += $2 } END {
 			n = NR; if (!n) { print "nan nan nan 0"; exit }
 			i = int(0.99 * n); if (i < 1) i = 1
@@ -117,7 +118,9 @@ printf '%-34s %10s %10s %10s\n' "client clock vs truth (ns)" rms p99 max
 printf '%-34s %10s %10s %10s\n' "ptpbridge (bridged)" "$b_rms" "$b_p99" "$b_max"
 printf '%-34s %10s %10s %10s\n' "reference (ptp4l+phc2sys+chronyd)" "$r_rms" "$r_p99" "$r_max"
 echo "bench-chain: ratio ptpbridge/reference rms $ratio (target <= 0.60)"
-echo "stages (rms/p99/max ns): PHC A - TAI, system clock - UTC"
-printf '  %-32s %s | %s\n' "ptpbridge" "$(stats 2 37e9 | cut -d' ' -f1-3)" "$(stats 4 | cut -d' ' -f1-3)"
-printf '  %-32s %s | %s\n' "reference" "$(stats 3 37e9 | cut -d' ' -f1-3)" "$(stats 5 | cut -d' ' -f1-3)"
+echo "stages (rms p99 max, ns): PHC A - TAI | system clock - UTC | client - server's system clock"
+printf '  %-12s %-16s | %-16s | %s\n' "ptpbridge" "$(stats 2 37e9 | cut -d' ' -f1-3)" \
+	"$(stats 4 | cut -d' ' -f1-3)" "$(stats 6 c4 | cut -d' ' -f1-3)"
+printf '  %-12s %-16s | %-16s | %s\n' "reference" "$(stats 3 37e9 | cut -d' ' -f1-3)" \
+	"$(stats 5 | cut -d' ' -f1-3)" "$(stats 7 c5 | cut -d' ' -f1-3)"
 tl_finish
