@@ -22,6 +22,16 @@ CONSOLE_TTY=${PB_BOARD_CONSOLE%%,*}
 CONSOLE_BAUD=${PB_BOARD_CONSOLE#*,}
 CMDLINE="$PB_BOARD_CMDLINE console=$PB_BOARD_CONSOLE panic=10"
 CMDLINE=$(echo $CMDLINE)
+# Same inputs, same image: timestamps are the last commit's, UUIDs are
+# derived from the board and that time (mtools, mke2fs and genimage take
+# them from here).
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH
+export SOURCE_DATE_EPOCH E2FSPROGS_FAKE_TIME
+uuid_of() {
+	echo "ptpbridge $BOARD $SOURCE_DATE_EPOCH $1" | sha256sum |
+		sed 's/^\(.\{8\}\)\(.\{4\}\).\(.\{3\}\).\(.\{3\}\)\(.\{12\}\).*/\1-\2-4\3-8\4-\5/'
+}
 IMGWORK=$WORK/genimage
 rm -rf "$IMGWORK"
 mkdir -p "$IMGWORK/input" "$IMGWORK/root/data" "$IMGWORK/tmp"
@@ -39,6 +49,24 @@ objcopy \
 	--add-section .linux="$IMAGES/vmlinuz" --change-section-vma .linux=0x2000000 \
 	--add-section .initrd="$IMAGES/rootfs.cpio.zst" --change-section-vma .initrd=$initrd_vma \
 	"$EFISTUB" "$IMAGES/BOOTX64.EFI"
+# objcopy stamps the PE header with the current time: use the commit's,
+# and recompute the PE checksum over it.
+python3 - "$IMAGES/BOOTX64.EFI" "$SOURCE_DATE_EPOCH" <<'EOT'
+import struct, sys
+path, when = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(path, "rb").read())
+pe = struct.unpack_from("<I", b, 0x3c)[0]
+struct.pack_into("<I", b, pe + 8, when & 0xffffffff)
+csum_at = pe + 24 + 64
+struct.pack_into("<I", b, csum_at, 0)
+data = b + (b"\0" if len(b) % 2 else b"")
+s = 0
+for (w,) in struct.iter_unpack("<H", data):
+    s += w
+    s = (s & 0xffff) + (s >> 16)
+struct.pack_into("<I", b, csum_at, ((s & 0xffff) + len(b)) & 0xffffffff)
+open(path, "wb").write(b)
+EOT
 
 # --- the ESP (FAT32): syslinux for BIOS, BOOTX64.EFI for UEFI -----------------
 ESP=$IMGWORK/input/esp.vfat
@@ -48,7 +76,7 @@ need_kb=$(( 2 * ($(stat -c %s "$IMAGES/BOOTX64.EFI") + $(stat -c %s "$IMAGES/vml
 [ "$need_kb" -lt $((PB_BOARD_ESP_SIZE * 1024)) ] ||
 	die "ESP of $PB_BOARD_ESP_SIZE MiB is too small (need $((need_kb / 1024)) MiB with room for an upgrade): raise PB_BOARD_ESP_SIZE"
 msg "ESP ($PB_BOARD_ESP_SIZE MiB FAT32)"
-mkfs.vfat -C -F 32 -n PTPBOOT -i 50544250 "$ESP" $((PB_BOARD_ESP_SIZE * 1024)) >/dev/null
+mkfs.vfat -C -F 32 -n PTPBOOT --invariant "$ESP" $((PB_BOARD_ESP_SIZE * 1024)) >/dev/null
 cat > "$IMGWORK/syslinux.cfg" <<EOT
 SERIAL ${CONSOLE_TTY#ttyS} $CONSOLE_BAUD
 DEFAULT ptpbridge
@@ -62,10 +90,12 @@ LABEL ptpbridge
 EOT
 export MTOOLS_SKIP_CHECK=1
 mmd -i "$ESP" ::/EFI ::/EFI/BOOT ::/syslinux
-mcopy -i "$ESP" "$IMAGES/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
-mcopy -i "$ESP" "$IMAGES/vmlinuz" ::/vmlinuz
-mcopy -i "$ESP" "$IMAGES/rootfs.cpio.zst" ::/initrd.zst
-mcopy -i "$ESP" "$IMGWORK/syslinux.cfg" ::/syslinux/syslinux.cfg
+touch -d "@$SOURCE_DATE_EPOCH" "$IMAGES/BOOTX64.EFI" "$IMAGES/vmlinuz" \
+	"$IMAGES/rootfs.cpio.zst" "$IMGWORK/syslinux.cfg"
+mcopy -m -i "$ESP" "$IMAGES/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+mcopy -m -i "$ESP" "$IMAGES/vmlinuz" ::/vmlinuz
+mcopy -m -i "$ESP" "$IMAGES/rootfs.cpio.zst" ::/initrd.zst
+mcopy -m -i "$ESP" "$IMGWORK/syslinux.cfg" ::/syslinux/syslinux.cfg
 syslinux --install --directory /syslinux "$ESP"
 
 # --- the disk (genimage) ----------------------------------------------------------
@@ -73,6 +103,10 @@ cp "$GPTMBR" "$IMGWORK/input/gptmbr.bin"
 tmpl=$BOARD_DIR/genimage.cfg.in
 [ -f "$tmpl" ] || tmpl=board/common/genimage.cfg.in
 sed -e "s|@IMAGE_NAME@|$IMG_NAME|g" -e "s|@DATA_SIZE@|$PB_BOARD_DATA_SIZE|g" \
+	-e "s|@DISK_UUID@|$(uuid_of disk)|g" -e "s|@ESP_UUID@|$(uuid_of esp)|g" \
+	-e "s|@DATA_UUID@|$(uuid_of data)|g" -e "s|@DATA_FS_UUID@|$(uuid_of datafs)|g" \
+	-e "s|@DATA_FS_SEED@|$(uuid_of seed)|g" \
+	-e "s|@FS_TIME@|$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S)|g" \
 	-e "s|@GPTMBR@|gptmbr.bin|g" "$tmpl" > "$IMGWORK/genimage.cfg"
 msg "genimage ($tmpl)"
 rm -f "$IMAGES/$IMG_NAME"
