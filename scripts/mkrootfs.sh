@@ -33,13 +33,15 @@ for p in $BASE_PKGS; do
 	esac
 done
 BUSYBOX=$BB_DIR/bin/busybox
-[ -x "$BUSYBOX" ] || die "busybox-static not unpacked"
+[ -x "$BUSYBOX" ] || die "busybox-static is not in board/common/packages.txt"
+[ -n "${TZ_DIR:-}" ] || die "tzdata is not in board/common/packages.txt"
 
 # The Debian package ships no modules.dep: BusyBox's depmod makes one on the
 # build host, without kmod.
-if [ ! -f "$KDIR/lib/modules/$KVER/modules.dep" ]; then
+if [ ! -f "$KDIR/.depmod-done" ]; then
 	msg "depmod $KVER (busybox)"
 	"$BUSYBOX" depmod -b "$KDIR" "$KVER"
+	touch "$KDIR/.depmod-done"
 fi
 
 # --- staging tree -------------------------------------------------------------
@@ -67,16 +69,18 @@ ln -sf /bin/busybox "$TARGET/init"
 MODS_ALL="$PB_BOARD_MODULES $PB_BOARD_EXTRA_MODULES"
 awk -v want="$MODS_ALL" '
 	function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); gsub(/-/, "_", p); return p }
+	FILENAME ~ /modules\.builtin$/ { builtin[base($1)] = 1; next }
 	{ k = $1; sub(/:$/, "", k); dep[base(k)] = $0; path[base(k)] = k }
 	function add(m,   i, n, f) {
 		if (m in seen) return; seen[m] = 1
+		if (m in builtin) return
 		if (!(m in path)) { print "missing " m; return }
 		print path[m]
 		n = split(dep[m], f, " ")
 		for (i = 2; i <= n; i++) add(base(f[i]))
 	}
 	END { n = split(want, w, " "); for (i = 1; i <= n; i++) { m = w[i]; gsub(/-/, "_", m); add(m) } }
-' "$KDIR/lib/modules/$KVER/modules.dep" > "$WORK/modules.list"
+' "$KDIR/lib/modules/$KVER/modules.builtin" "$KDIR/lib/modules/$KVER/modules.dep" > "$WORK/modules.list"
 if grep -q '^missing ' "$WORK/modules.list"; then
 	die "kernel $KVER has no module: $(sed -n 's/^missing //p' "$WORK/modules.list" | tr '\n' ' ')"
 fi
@@ -109,8 +113,12 @@ for b in "$BUILD"/bin/*; do
 	[ -f "$b" ] && [ -x "$b" ] || continue
 	n=$(basename "$b")
 	case $n in bridged) dest=usr/sbin ;; *) dest=usr/bin ;; esac
-	strip --strip-unneeded -o "$TARGET/$dest/$n" "$b"
-	echo "$TARGET/$dest/$n" >> "$WORK/elves"
+	if [ "$(head -c 4 "$b" | tail -c 3)" = ELF ]; then
+		strip --strip-unneeded -o "$TARGET/$dest/$n" "$b"
+		echo "$TARGET/$dest/$n" >> "$WORK/elves"
+	else
+		cp "$b" "$TARGET/$dest/$n"
+	fi
 	msg "program /$dest/$n"
 done
 # Other packages of the board's list go in whole, less documentation and
