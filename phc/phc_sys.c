@@ -55,6 +55,8 @@
    the PI servo reports "locked" from its second sample on, which says
    nothing yet about how well the frequency is known. */
 #define CLOCK_OK_UPDATES 8
+/* A PPS edge further than this from the system clock's second: warn. */
+#define PPS_WARN_NS 10000
 /* Offsets kept for the RMS of `tracking`. */
 #define RMS_WINDOW 16
 
@@ -408,6 +410,7 @@ static void tick(void *arg)
 	double err = NAN;
 	int utc_offset = conf.clock.utc_offset, leap = 0;
 	const struct phc_link *link_a;
+	int64_t pps_off;
 	bool fresh;
 
 	ptp_get_state(&ps);
@@ -471,6 +474,15 @@ static void tick(void *arg)
 	clock_gettime(CLOCK_REALTIME, &in.now_utc);
 
 	phcb_update();
+	if (phc_pps_poll(&pps_off) == 1) {
+		trk.pps_offset_ns = (double)pps_off;
+		trk.pps_pulses++;
+		if (ref.snap.sync == REF_SYNCED && llabs(pps_off) > PPS_WARN_NS &&
+		    !trk.pps_disagrees)
+			log_warn("phc: the PPS edge is %+.1f us from the system clock's"
+				 " second: PHC A and the PPS disagree", pps_off * 1e-3);
+		trk.pps_disagrees = llabs(pps_off) > PPS_WARN_NS;
+	}
 	phc_ref_update(&ref, &in);
 	if (ref.snap.sync != trk.ref_sync)
 		log_notice("phc: reference %s -> %s", ref_sync_name(trk.ref_sync),
@@ -522,6 +534,10 @@ static void tracking_json(struct json_object *o)
 	ADD(o, "steps", json_object_new_int(trk.steps));
 	ADD(o, "other_writer", json_object_new_boolean(trk.other_writer));
 	ADD(o, "shared_phc", json_object_new_boolean(trk.shared_phc));
+	if (conf.clock.pps_device[0]) {
+		ADD(o, "pps_offset_ns", json_object_new_double(trk.pps_offset_ns));
+		ADD(o, "pps_pulses", json_object_new_int64((int64_t)trk.pps_pulses));
+	}
 	if (phcb.on) {
 		ADD(o, "phc_b_offset_ns", json_object_new_double(phcb.offset_ns));
 		ADD(o, "phc_b_freq_ppb", json_object_new_double(phcb.freq_ppb));
@@ -583,6 +599,11 @@ static void status_clock(struct json_object *o)
 	if (trk.other_writer)
 		json_object_array_add(w, json_object_new_string(
 			"another process changes the system clock's frequency"));
+	if (trk.pps_disagrees) {
+		snprintf(buf, sizeof(buf), "the PPS input is %+.1f us from PHC A",
+			 trk.pps_offset_ns * 1e-3);
+		json_object_array_add(w, json_object_new_string(buf));
+	}
 	json_object_object_add(o, "warnings", w);
 }
 
@@ -661,6 +682,10 @@ int phc_module_start(const struct bridge_conf *c)
 		trk.freq_ppb = fadj;
 	}
 	phcb_start(c);
+	if (phc_pps_start(c->clock.pps_device)) {
+		phc_module_stop();
+		return -1;
+	}
 	if (phc_link_start(c->ptp.interface, c->ntp.interface))
 		log_warn("phc: cannot watch link state (rtnetlink): %s", strerror(errno));
 	timer = loop_add_timer(1000000000ULL / PHC_SYS_RATE, 1000000000ULL / PHC_SYS_RATE,
@@ -705,6 +730,7 @@ void phc_module_stop(void)
 		leap_set = 0;
 	}
 	phcb_stop();
+	phc_pps_stop();
 	close_phc();
 	phc_link_stop();
 	trk.running = false;

@@ -45,6 +45,9 @@ struct phc_tracking {
 	bool other_writer;		/**< someone else changed CLOCK_REALTIME's frequency */
 	bool leapfile_expired;
 	bool shared_phc;		/**< NIC A and NIC B have the same PHC */
+	double pps_offset_ns;		/**< last PPS edge vs the system clock's second */
+	uint64_t pps_pulses;
+	bool pps_disagrees;		/**< |pps_offset| > 10 us */
 };
 
 int phc_module_start(const struct bridge_conf *c);

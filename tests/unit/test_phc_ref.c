@@ -158,6 +158,25 @@ static void test_leapfile(void **st)
 	assert_int_equal(phc_leapfile_load("/nonexistent/leap", &lf), -1);
 }
 
+static void test_pps(void **st)
+{
+	int64_t off = 42;
+
+	assert_int_equal(phc_pps_fold(0), 0);
+	assert_int_equal(phc_pps_fold(1500), 1500);
+	assert_int_equal(phc_pps_fold(499999999), 499999999);
+	assert_int_equal(phc_pps_fold(500000000), -500000000);
+	assert_int_equal(phc_pps_fold(999900000), -100000);
+	/* off by default; errors are refused, not ignored */
+	assert_int_equal(phc_pps_start(""), 0);
+	assert_int_equal(phc_pps_poll(&off), 0);
+	assert_int_equal(off, 42);
+	assert_int_equal(phc_pps_start("/nonexistent/pps0"), -1);
+	assert_int_equal(phc_pps_start("/dev/null"), -1);	/* not a PPS source */
+	assert_int_equal(phc_pps_poll(&off), 0);
+	phc_pps_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_synced_strata),
 		cmocka_unit_test(test_holdover_then_unsynced),
 		cmocka_unit_test(test_leapfile),
+		cmocka_unit_test(test_pps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
