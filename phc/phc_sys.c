@@ -607,6 +607,38 @@ static void status_clock(struct json_object *o)
 	json_object_object_add(o, "warnings", w);
 }
 
+#define GAUGE(out, name, help, fmt, v) \
+	fprintf(out, "# HELP " name " " help "\n# TYPE " name " gauge\n" name " " fmt "\n", v)
+
+static void metrics_clock(FILE *out)
+{
+	GAUGE(out, "ptpbridge_clock_offset_seconds",
+	      "CLOCK_REALTIME - (PHC A - TAI-UTC), last update.", "%.9f", trk.sys_offset_ns * 1e-9);
+	GAUGE(out, "ptpbridge_clock_rms_offset_seconds", "RMS of the last 16 updates.", "%.9f",
+	      trk.rms_offset_ns * 1e-9);
+	GAUGE(out, "ptpbridge_clock_frequency_ppm", "Frequency correction of CLOCK_REALTIME.",
+	      "%.3f", trk.freq_ppb * 1e-3);
+	GAUGE(out, "ptpbridge_clock_holdover_seconds", "Age of the holdover, 0 when none.",
+	      "%.1f", trk.holdover_age);
+	GAUGE(out, "ptpbridge_clock_utc_offset_seconds", "TAI-UTC in use.", "%d", trk.utc_offset);
+	GAUGE(out, "ptpbridge_clock_leap_pending", "+1 insert, -1 delete, 0 none.", "%d", trk.leap);
+	fprintf(out, "# HELP ptpbridge_clock_steps_total Steps of CLOCK_REALTIME.\n"
+		"# TYPE ptpbridge_clock_steps_total counter\nptpbridge_clock_steps_total %d\n",
+		trk.steps);
+	fprintf(out, "# HELP ptpbridge_link_up Link state of NIC A and NIC B.\n"
+		"# TYPE ptpbridge_link_up gauge\n");
+	for (int i = 0; i < 2; i++) {
+		const struct phc_link *l = phc_link_get(i);
+
+		if (l && l->known)
+			fprintf(out, "ptpbridge_link_up{nic=\"%s\",interface=\"%s\"} %d\n",
+				i == 0 ? "a" : "b", l->name, l->up ? 1 : 0);
+	}
+	if (conf.clock.pps_device[0])
+		GAUGE(out, "ptpbridge_pps_offset_seconds", "Last PPS edge vs the second.", "%.9f",
+		      trk.pps_offset_ns * 1e-9);
+}
+
 /* --- module ---------------------------------------------------------------- */
 
 static void warn_if_steered(void)
@@ -698,6 +730,7 @@ int phc_module_start(const struct bridge_conf *c)
 		ctl_register("tracking", CTL_READ, cmd_tracking,
 			     "system clock tracking, like chronyc tracking");
 		ctl_add_status("phc", status_clock);
+		ctl_add_metrics(metrics_clock);
 		registered = 1;
 	}
 	return 0;

@@ -99,7 +99,7 @@ static void status_ptp(struct json_object *o)
 	w = json_object_new_array();
 	if (s.software_ts)
 		json_object_array_add(w, json_object_new_string(
-			"software timestamping (time_stamping = software): microseconds, not ns"));
+			"software timestamping (time_stamping): microseconds, not ns"));
 	if (s.running && !s.have_parent)
 		json_object_array_add(w, json_object_new_string(
 			s.port_state == PTP_PS_FAULTY ? "PTP port faulty (link down?)" :
@@ -113,6 +113,31 @@ static void status_ptp(struct json_object *o)
 	ADD(o, "warnings", w);
 }
 
+#define GAUGE(out, name, help, fmt, v) \
+	fprintf(out, "# HELP " name " " help "\n# TYPE " name " gauge\n" name " " fmt "\n", v)
+
+static void metrics_ptp(FILE *out)
+{
+	struct ptp_state s;
+
+	ptp_get_state(&s);
+	GAUGE(out, "ptpbridge_ptp_port_state", "PTP port state (IEEE 1588 numbering: 9 SLAVE).",
+	      "%d", s.port_state);
+	GAUGE(out, "ptpbridge_ptp_locked", "PTP port SLAVE with the servo locked.", "%d",
+	      ptp_state_locked(&s) ? 1 : 0);
+	GAUGE(out, "ptpbridge_ptp_offset_seconds", "offsetFromMaster.", "%.9f", s.offset_ns * 1e-9);
+	GAUGE(out, "ptpbridge_ptp_mean_path_delay_seconds", "meanPathDelay.", "%.9f",
+	      s.mean_path_delay_ns * 1e-9);
+	GAUGE(out, "ptpbridge_ptp_gm_clock_class", "Grandmaster clockClass.", "%d", s.gm_class);
+	GAUGE(out, "ptpbridge_ptp_utc_offset_seconds", "currentUtcOffset announced.", "%d",
+	      s.utc_offset);
+	GAUGE(out, "ptpbridge_ptp_utc_offset_valid", "currentUtcOffsetValid announced.", "%d",
+	      s.utc_offset_valid ? 1 : 0);
+	fprintf(out, "# HELP ptpbridge_ptp_syncs_total Syncs the servo used.\n"
+		"# TYPE ptpbridge_ptp_syncs_total counter\nptpbridge_ptp_syncs_total %llu\n",
+		(unsigned long long)s.sync_count);
+}
+
 void ptp_ctl_register(void)
 {
 	static int done;
@@ -122,4 +147,5 @@ void ptp_ctl_register(void)
 	done = 1;
 	ctl_register("ptp", CTL_READ, cmd_ptp, "PTP data sets of the engine");
 	ctl_add_status("ptp", status_ptp);
+	ctl_add_metrics(metrics_ptp);
 }

@@ -136,8 +136,8 @@ pb_gm_set() {
 		{ tl_fail "pmc SET on $name: no reply"; return 1; }
 }
 
-# pb_bridge_conf NAME [IFACE-A IFACE-B]: bridge.conf for NAME ([clock]
-# lines from $PB_CLOCK_CONF)
+# pb_bridge_conf NAME [IFACE-A IFACE-B]: bridge.conf for NAME (extra [ptp]
+# lines from $PB_PTP_CONF, [clock] lines from $PB_CLOCK_CONF)
 pb_bridge_conf() {
 	local name=$1 ifa=${2:-$IA} ifb=${3:-$IB}
 	mkdir -p "$TL_TMP/$name"
@@ -147,6 +147,7 @@ interface = $ifa
 # linuxptp keys, passed through: react to a silent GM within 0.75 s
 logAnnounceInterval = -2
 announceReceiptTimeout = 3
+${PB_PTP_CONF:-}
 
 [clock]
 ${PB_CLOCK_CONF:-}
