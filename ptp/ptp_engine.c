@@ -432,11 +432,33 @@ fail:
 	return -1;
 }
 
+/* Does the engine see a difference between two configs? */
+static bool engine_conf_changed(const struct bridge_conf *a, const struct bridge_conf *b)
+{
+	if (strcmp(a->ptp.interface, b->ptp.interface) ||
+	    a->ptp.domain_number != b->ptp.domain_number ||
+	    a->ptp.network_transport != b->ptp.network_transport ||
+	    a->ptp.delay_mechanism != b->ptp.delay_mechanism ||
+	    a->ptp.time_stamping != b->ptp.time_stamping ||
+	    a->ptp.n_pass != b->ptp.n_pass ||
+	    a->log.linuxptp_level != b->log.linuxptp_level ||
+	    a->log.target != b->log.target ||
+	    strcmp(a->control.socket, b->control.socket))
+		return true;
+	for (int i = 0; i < a->ptp.n_pass; i++) {
+		if (strcmp(a->ptp.pass[i].key, b->ptp.pass[i].key) ||
+		    strcmp(a->ptp.pass[i].value, b->ptp.pass[i].value))
+			return true;
+	}
+	return false;
+}
+
 int ptp_module_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
 {
 	/* linuxptp's clock cannot change transport, interface or timestamping
-	   in place: any [ptp] change restarts the engine. */
-	return 1;
+	   in place: a change the engine sees restarts it; anything else
+	   (strata, holdover, NTP) leaves it running and locked. */
+	return engine_conf_changed(old_conf, new_conf) ? 1 : 0;
 }
 
 void ptp_module_stop(void)
