@@ -267,6 +267,7 @@ static void batch_ref_read(struct batch_ref *br)
 {
 	struct ref_snapshot snap;
 	struct timespec now;
+	double disp;
 
 	ref_state_read(&snap);
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -290,15 +291,20 @@ static void batch_ref_read(struct batch_ref *br)
 		br->stratum = br->unsynced ? 16 : (br->stratum < 1 ? 16 : br->stratum);
 	br->refid = snap.refid;
 	br->root_delay = ntp_short_from_double(snap.root_delay);
-	br->root_disp = ntp_short_from_double(ref_state_dispersion_at(&snap, &now));
 	br->ref_ts = (snap.ref_time.tv_sec || snap.ref_time.tv_nsec) ?
 		     ntp_ts_from_timespec(&snap.ref_time) : 0;
 	br->ticks = mono_ticks();
 	br->have_model = false;
+	disp = ref_state_dispersion_at(&snap, &now);
 	if (srv.hw_rx || srv.hw_tx) {
 		phc_track_model(&srv.track, &br->model);
 		br->have_model = br->model.valid;
+		/* Our stamps are PHC B converted to system time: that
+		   conversion's error is part of what the client gets. */
+		if (br->have_model)
+			disp += br->model.err_ns * 1e-9;
 	}
+	br->root_disp = ntp_short_from_double(disp);
 }
 
 /* A kernel timestamp cmsg: ts[0] software, ts[2] raw hardware. */
