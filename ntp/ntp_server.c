@@ -917,7 +917,14 @@ static int open_socket(const struct bridge_conf *c, const struct conf_addr *a, i
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
 	} else {
+		/* A 48-byte response never needs fragmenting: set DF and ignore
+		   path MTU, which also spares the kernel the shared IP ID
+		   generator it uses for datagrams that may be fragmented
+		   (about 5% of our CPU at 20k responses/s). */
+		int pmtu = IP_PMTUDISC_PROBE;
+
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
 	}
 
 	tsflags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
