@@ -40,6 +40,9 @@ PROMPT = re.compile(rb"[\w.-]+# (\x1b\[6n)?$")
 # it in turn, so here it need not be the last thing on the console.
 PROMPT_AFTER = re.compile(rb"\n[\w.-]+# ")
 RC = re.compile(rb"@@RC=(\d+)@@")
+# Messages after which the boot cannot succeed: fail at once, no retry.
+FATAL = re.compile(rb"Kernel panic - not syncing[^\r\n]*|can't run '/etc/init\.d/rcS'[^\r\n]*"
+                   rb"|No working init found[^\r\n]*")
 SET_KEY, SET_VALUE = "ptp.domainNumber", "24"
 HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU_SH = os.path.join(HERE, "..", "..", "scripts", "qemu.sh")
@@ -84,6 +87,11 @@ class Console:
                 out = self.buf[:m.start()]
                 self.buf = self.buf[m.end():]
                 return m, out
+            f = FATAL.search(self.buf)
+            if f:
+                self.read(1.0)  # the rest of the line, for the message
+                f = FATAL.search(self.buf)
+                raise Fail(f"{f.group(0).decode(errors='replace')} (waiting for {what})")
             left = deadline - time.monotonic()
             if left <= 0:
                 raise Fail(f"timed out after {timeout} s waiting for {what}")
