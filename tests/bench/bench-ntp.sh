@@ -11,13 +11,13 @@
 #
 #   BENCH_RATES="10000 20000"  fixed rates
 #   BENCH_DUR=3                seconds per measurement
-#   BENCH_MAX_STEPS="40000 60000 80000 100000 130000"
+#   BENCH_MAX_STEPS="20000 40000 60000 80000 100000 130000"
 #   BENCH_OUT=file             also write the markdown table there
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../integration/ntp_lib.sh"
 RATES=${BENCH_RATES:-10000 20000}
 DUR=${BENCH_DUR:-3}
-MAX_STEPS=${BENCH_MAX_STEPS:-40000 60000 80000 100000 130000}
+MAX_STEPS=${BENCH_MAX_STEPS:-20000 40000 60000 80000 100000 130000}
 LOAD=$BUILD/bench/ntpload
 ECHO=$BUILD/bench/ntpecho
 
