@@ -59,13 +59,16 @@ ml=$TL_TMP/chrony/measurements.log
 # columns: date time addr L St 123 567 ABCD LP RP Score Offset ... ; mode flags "4I K K"
 n_i=$(awk '$3 == "'"$SRV"'" && $(NF-2) == "4I"' "$ml" | wc -l)
 n_all=$(awk '$3 == "'"$SRV"'"' "$ml" | wc -l)
-stats=$(awk '$3 == "'"$SRV"'" && $(NF-2) == "4I" { n++; if (n > 3) { o = $12 * 1e6; s += o * o; a = o < 0 ? -o : o; if (a > m) m = a; k++ } }
-	END { if (k) printf "%d %.2f %.2f\n", k, sqrt(s / k), m; else print "0 nan nan" }' "$ml")
+# robust to a stall of the shared machine: judge the median |offset| of
+# the interleaved samples (after the first 3), report rms and max
+stats=$(awk '$3 == "'"$SRV"'" && $(NF-2) == "4I" { n++; if (n > 3) { o = $12 * 1e6; s += o * o; a = o < 0 ? -o : o; if (a > m) m = a; k++; print a > "/dev/stderr" } }
+	END { if (k) printf "%d %.2f %.2f\n", k, sqrt(s / k), m; else print "0 nan nan" }' "$ml" 2>"$TL_TMP/abs_off")
+med=$(sort -g "$TL_TMP/abs_off" | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)]; else print "nan" }')
 set -- $stats
-if [ "$n_i" -ge 5 ] && [ "$1" -ge 3 ] && awk -v r="$2" 'BEGIN { exit !(r < 30) }'; then
-	tl_pass "chronyd: $n_i of $n_all samples interleaved; offset rms $2 us, max $3 us"
+if [ "$n_i" -ge 5 ] && [ "$1" -ge 3 ] && awk -v r="$med" 'BEGIN { exit !(r == r && r < 20) }'; then
+	tl_pass "chronyd: $n_i of $n_all samples interleaved; |offset| median $med us, rms $2 us, max $3 us"
 else
-	tl_fail "chronyd: $n_i of $n_all interleaved samples, offset rms $2 us max $3 us"
+	tl_fail "chronyd: $n_i of $n_all interleaved samples, |offset| median $med us, rms $2 us, max $3 us"
 	tail -5 "$ml"
 fi
 echo "$nd" | grep -E "Offset|TX timestamping|RX timestamping" | sed 's/^/    /'
