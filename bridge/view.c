@@ -156,6 +156,17 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 		view_seconds(view_num(data, "reference.root_dispersion_s", 0), b1, sizeof(b1)) + 1);
 	/* ptp/ and phc/: PTP port, offsets, system clock, UTC offset */
 	ptp_view_status_lines(data, out);
+	if (view_has(data, "modules.ntp.answering")) {
+		fprintf(out, "NTP server  : %s, %.1f req/s, %.0f clients, %.0f%% interleaved\n",
+			view_str(data, "modules.ntp.answering", "?"),
+			view_num(data, "modules.ntp.requests_per_s", 0),
+			view_num(data, "modules.ntp.clients", 0),
+			100.0 * view_num(data, "modules.ntp.interleaved_share", 0));
+		fprintf(out, "NTP stamps  : %.26s, %.0f dropped, %.0f evicted\n",
+			view_str(data, "modules.ntp.timestamping", "?"),
+			view_num(data, "modules.ntp.dropped", 0),
+			view_num(data, "modules.ntp.clientlog_evictions", 0));
+	}
 	fprintf(out, "Modules     :");
 	if (mods && json_object_object_length(mods)) {
 		json_object_object_foreach(mods, name, sec)

@@ -22,6 +22,7 @@
 
 static struct {
 	int local_stratum;
+	bool serve_unsynced;
 	uint64_t local_gen;		/* generation of our last publish */
 	bool local_active;
 	struct loop_timer *timer;
@@ -222,6 +223,29 @@ static void status_fill(struct json_object *sec)
 	ADD_U64(sec, "clientlog_evictions", cs.evictions);
 	json_object_object_add(sec, "timestamping", json_object_new_string(ntp_server_ts_mode()));
 	json_object_object_add(sec, "local_reference", json_object_new_boolean(ntp.local_active));
+
+	/* What clients get now, in the operator's words. */
+	struct json_object *w = json_object_new_array();
+	struct ref_snapshot rs;
+	char buf[128];
+	const char *answer;
+
+	ref_state_read(&rs);
+	if (ntp.local_active) {
+		answer = "local";
+		snprintf(buf, sizeof(buf), "serving the local system clock at stratum %d (local_stratum), not PTP time",
+			 ntp.local_stratum);
+		json_object_array_add(w, json_object_new_string(buf));
+	} else if (rs.sync == REF_UNSYNCED) {
+		answer = ntp.serve_unsynced ? "unsynchronised" : "silent";
+		json_object_array_add(w, json_object_new_string(ntp.serve_unsynced ?
+			"answering with leap 3 (unsynchronised): clients will not use this server" :
+			"not answering: unsynchronised (serve_unsynced = no)"));
+	} else {
+		answer = ref_sync_name(rs.sync);
+	}
+	json_object_object_add(sec, "answering", json_object_new_string(answer));
+	json_object_object_add(sec, "warnings", w);
 }
 
 void ntp_metrics_append(FILE *fp)
@@ -267,6 +291,7 @@ int ntp_start(const struct bridge_conf *c)
 {
 	memset(&ntp, 0, sizeof(ntp));
 	ntp.local_stratum = c->ntp.local_stratum;
+	ntp.serve_unsynced = c->ntp.serve_unsynced;
 	if (!ntp.registered) {
 		ctl_register("serverstats", CTL_READ, cmd_serverstats,
 			     "NTP server counters (like chronyc serverstats)");
@@ -297,6 +322,7 @@ int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new
 	if (ntp_server_reload(n) != 0)
 		return 1;
 	ntp.local_stratum = n->ntp.local_stratum;
+	ntp.serve_unsynced = n->ntp.serve_unsynced;
 	return 0;
 }
 

@@ -570,7 +570,7 @@ static void status_clock(struct json_object *o)
 	tracking_json(o);
 	if (!trk.ever_synced)
 		json_object_array_add(w, json_object_new_string(
-			"never locked to a grandmaster yet: no time is served"));
+			"never locked to a grandmaster yet"));
 	if (trk.ref_sync == REF_HOLDOVER) {
 		snprintf(buf, sizeof(buf), "holdover for %.0f s (unsynchronised after %.0f s)",
 			 trk.holdover_age, conf.clock.holdover_max);
