@@ -117,11 +117,12 @@ void ptp_view_status_lines(struct json_object *d, FILE *out)
 	const char *gm = view_str(d, "modules.ptp.gm_identity", "");
 
 	if (view_has(d, "modules.ptp.port_state")) {
-		fprintf(out, "PTP port    : %s on %s (%s ts), GM %s class %.0f\n",
+		/* the interface is on the Interfaces line: stay within 80 columns */
+		fprintf(out, "PTP port    : %.12s, GM %.24s class %.0f (%s ts)\n",
 			view_str(d, "modules.ptp.port_state", "?"),
-			view_str(d, "modules.ptp.interface", "?"),
-			view_str(d, "modules.ptp.time_stamping", "?"),
-			*gm ? gm : "none", view_num(d, "modules.ptp.gm_class", 0));
+			*gm ? gm : "none", view_num(d, "modules.ptp.gm_class", 0),
+			!strcmp(view_str(d, "modules.ptp.time_stamping", "?"), "software") ?
+			"sw" : "hw");
 		fprintf(out, "PTP offset  : %s, path delay %s, servo %s\n",
 			view_seconds(view_num(d, "modules.ptp.offset_ns", 0) * 1e-9, b1, sizeof(b1)),
 			view_seconds(view_num(d, "modules.ptp.mean_path_delay_ns", 0) * 1e-9, b2,

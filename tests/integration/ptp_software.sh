@@ -15,7 +15,7 @@ tl_pass "synced with software timestamping"
 sleep 5
 pb_ctl br status > "$TL_TMP/status.txt"
 cat "$TL_TMP/status.txt"
-grep -q 'software ts' "$TL_TMP/status.txt" && grep -q 'software timestamping' "$TL_TMP/status.txt" &&
+grep -q '(sw ts)' "$TL_TMP/status.txt" && grep -q 'software timestamping' "$TL_TMP/status.txt" &&
 	tl_pass "status says software timestamping" || tl_fail "status does not say software timestamping"
 [ "$(pb_json br tracking '.disciplining')" = false ] &&
 	tl_pass "phc/ leaves CLOCK_REALTIME to the engine" || tl_fail "phc/ disciplines in software mode"
