@@ -274,8 +274,12 @@ def main():
         if not re.search(r"domainNumber\s*=\s*24", out):
             raise Fail(f"{SET_KEY} = {SET_VALUE} did not survive the reboot:\n{out}")
         c.must("bridgectl config check")
+        # rcK unmounted /data: e2fsck found it clean at this boot.
+        out = c.must("cat /var/log/e2fsck.log")
+        if "ptpbdata: clean" not in out:
+            raise Fail(f"the data partition was not clean after the poweroff:\n{out}")
         check_status(wait_status(c))
-        step(f"boot2: {SET_KEY} = {SET_VALUE} survived the reboot; status and config check pass")
+        step(f"boot2: {SET_KEY} = {SET_VALUE} survived the reboot; /data was clean; status and config check pass")
         poweroff(c, "boot2")
     except Fail as e:
         if c is not None:
