@@ -47,17 +47,25 @@ all: build
 # --- configuration (Kconfig) ------------------------------------------------
 BOARDS := $(sort $(patsubst board/%/defconfig,%,$(wildcard board/*/defconfig)))
 
+# kconfig-frontends may not be there yet on a fresh machine: every Kconfig
+# target installs what it needs first (quick when it is present).
+KCONFIG_DEPS = @command -v kconfig-conf >/dev/null || scripts/deps.sh
+
 %_defconfig: board/%/defconfig
+	$(KCONFIG_DEPS)
 	@KCONFIG_CONFIG=$(KCONFIG_CONFIG) kconfig-conf --defconfig=$< Kconfig >/dev/null
 	@echo "configured for board $* ($(KCONFIG_CONFIG))"
 
 menuconfig: $(KCONFIG_CONFIG)
+	$(KCONFIG_DEPS)
 	kconfig-mconf Kconfig
 
 nconfig: $(KCONFIG_CONFIG)
+	$(KCONFIG_DEPS)
 	kconfig-nconf Kconfig
 
 olddefconfig oldconfig:
+	$(KCONFIG_DEPS)
 	kconfig-conf --olddefconfig Kconfig
 
 savedefconfig: $(KCONFIG_CONFIG)
@@ -77,6 +85,7 @@ list-defconfigs:
 # With no .config, `make` uses the host board.
 $(KCONFIG_CONFIG):
 	@echo "no $(KCONFIG_CONFIG): using host_defconfig"
+	$(KCONFIG_DEPS)
 	@KCONFIG_CONFIG=$(KCONFIG_CONFIG) kconfig-conf --defconfig=board/host/defconfig Kconfig >/dev/null
 
 -include $(KCONFIG_CONFIG)
