@@ -49,8 +49,12 @@
 #define PHC_SYS_SAMPLES 5
 /* The engine's Syncs are stale (the GM went silent) after this long. */
 #define PTP_STALE_S 3.0
-/* CLOCK_REALTIME counts as following PHC A within this error. */
-#define CLOCK_OK_NS 100000.0
+/* CLOCK_REALTIME counts as following PHC A within this error... */
+#define CLOCK_OK_NS 20000.0
+/* ...and once its frequency has settled: linuxptp's servo may slew at up to
+   10 % (tick adjustments) and overshoots by milliseconds on the way; a
+   PHC B model (ntp/) fitted across that would be off for its whole window. */
+#define CLOCK_OK_FREQ_SPREAD_PPB 10000.0
 /* Consecutive good updates (2 s) before CLOCK_REALTIME counts as locked:
    the PI servo reports "locked" from its second sample on, which says
    nothing yet about how well the frequency is known. */
@@ -81,6 +85,7 @@ static int last_ptp_utc_offset;
 static bool have_ptp_utc_offset;
 static int last_leap;
 static int good_updates;
+static double good_freq_min, good_freq_max;
 static bool leap_pause;		/* updates suspended in the ambiguous second */
 static bool warned_utc_config, warned_leapfile_expired, warned_other_writer;
 
@@ -428,11 +433,21 @@ static void tick(void *arg)
 		if (leap_pause)
 			;	/* the repeated second says nothing about the lock */
 		else if (!isnan(err) && fabs(err) < CLOCK_OK_NS && in.ptp_ok &&
-		    (trk.servo_state == SERVO_LOCKED ||
-		     trk.servo_state == SERVO_LOCKED_STABLE))
+			 (trk.servo_state == SERVO_LOCKED ||
+			  trk.servo_state == SERVO_LOCKED_STABLE)) {
+			if (!good_updates || trk.freq_ppb < good_freq_min)
+				good_freq_min = trk.freq_ppb;
+			if (!good_updates || trk.freq_ppb > good_freq_max)
+				good_freq_max = trk.freq_ppb;
 			good_updates++;
-		else
+			if (good_freq_max - good_freq_min > CLOCK_OK_FREQ_SPREAD_PPB) {
+				/* still settling: count again from here */
+				good_updates = 1;
+				good_freq_min = good_freq_max = trk.freq_ppb;
+			}
+		} else {
 			good_updates = 0;
+		}
 		in.clock_ok = good_updates >= CLOCK_OK_UPDATES;
 	} else {
 		/* The engine steers CLOCK_REALTIME itself. */
