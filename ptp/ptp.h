@@ -96,10 +96,4 @@ const char *ptp_port_state_name(int state);
 /** "unlocked", "jump", "locked", "locked_stable" */
 const char *ptp_servo_state_name(int state);
 
-/**
- * Called after every engine dispatch that changed the state (phc/ uses it
- * to react at once to a lost master); NULL to remove.
- */
-void ptp_set_listener(void (*cb)(const struct ptp_state *s, void *arg), void *arg);
-
 #endif

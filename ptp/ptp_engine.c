@@ -108,14 +108,6 @@ static struct ptp_state state;
 static int64_t last_ingress_ns;
 static int registered[ENGINE_MAX_FDS];
 static int n_registered;
-static void (*listener)(const struct ptp_state *s, void *arg);
-static void *listener_arg;
-
-void ptp_set_listener(void (*cb)(const struct ptp_state *s, void *arg), void *arg)
-{
-	listener = cb;
-	listener_arg = arg;
-}
 
 static void engine_fd_ready(int fd, short revents, void *arg);
 
@@ -191,14 +183,10 @@ static void update_state(void)
 	struct parent_ds *pds = clock_parent_ds(engine);
 	struct currentDS *cur = clock_current_dataset(engine);
 	struct timePropertiesDS tp = clock_time_properties(engine);
-	struct dataset *dds = clock_default_ds(engine);
 	struct ClockIdentity own = clock_identity(engine);
 	struct PortIdentity pid;
 	int64_t ingress;
 	int prev_port_state = state.port_state;
-	int prev_servo = state.servo_state;
-	uint64_t prev_count = state.sync_count;
-	bool prev_parent = state.have_parent;
 
 	state.running = true;
 	state.port_state = p ? (int)port_state(p) : PTP_PS_NONE;
@@ -233,7 +221,6 @@ static void update_state(void)
 	state.freq_traceable = tp.flags & FREQ_TRACEABLE;
 	state.ptp_timescale = tp.flags & PTP_TIMESCALE;
 	state.time_source = tp.timeSource;
-	(void)dds;
 
 	/* clock_synchronize() records the ingress time of every Sync it
 	   feeds to the servo (and zeroes it after a step). */
@@ -247,11 +234,6 @@ static void update_state(void)
 	if (prev_port_state != state.port_state)
 		log_notice("ptp: port %s, GM %s class %d", ptp_port_state_name(state.port_state),
 			   state.gm_identity, state.gm_class);
-	if (listener && (prev_port_state != state.port_state ||
-			 prev_servo != state.servo_state ||
-			 prev_count != state.sync_count ||
-			 prev_parent != state.have_parent))
-		listener(&state, listener_arg);
 }
 
 static void engine_fd_ready(int fd, short revents, void *arg)
