@@ -45,6 +45,7 @@ static void test_configure_mapping(void **st)
 	assert_int_equal(config_get_int(conf, NULL, "network_transport"), TRANS_IEEE_802_3);
 	assert_int_equal(config_get_int(conf, NULL, "delay_mechanism"), DM_P2P);
 	assert_int_equal(config_get_int(conf, NULL, "time_stamping"), TS_SOFTWARE);
+	assert_int_equal(config_get_int(conf, NULL, "clock_servo"), CLOCK_SERVO_LINREG);
 	/* the management socket lives beside ours, never /var/run/ptp4l */
 	assert_string_equal(config_get_string(conf, NULL, "uds_address"), "/tmp/x/ptp4l.sock");
 
