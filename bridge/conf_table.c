@@ -121,7 +121,7 @@ const struct conf_item conf_table[] = {
 	SCALAR("ntp", "local_stratum", CT_INT, "0", 0, 15, 0, NULL, ntp.local_stratum,
 	       "serve the system clock at this stratum without PTP (0: off), like local"),
 	SCALAR("ntp", "serve_unsynced", CT_BOOL, "no", 0, 0, 0, NULL, ntp.serve_unsynced,
-	       "answer (with leap 3) while unsynchronised instead of staying silent"),
+	       "answer (leap 3) before the first lock instead of staying silent"),
 	SCALAR("ntp", "workers", CT_INT, "1", 1, PB_NTP_MAX_WORKERS, 0, NULL, ntp.workers,
 	       "NTP worker threads (SO_REUSEPORT); 1 runs in the core loop"),
 

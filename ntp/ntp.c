@@ -237,10 +237,12 @@ static void status_fill(struct json_object *sec)
 			 ntp.local_stratum);
 		json_object_array_add(w, json_object_new_string(buf));
 	} else if (rs.sync == REF_UNSYNCED) {
-		answer = ntp.serve_unsynced ? "unsynchronised" : "silent";
-		json_object_array_add(w, json_object_new_string(ntp.serve_unsynced ?
+		bool ever = rs.ref_time.tv_sec || rs.ref_time.tv_nsec;
+
+		answer = ever || ntp.serve_unsynced ? "unsynchronised" : "silent";
+		json_object_array_add(w, json_object_new_string(ever || ntp.serve_unsynced ?
 			"answering with leap 3 (unsynchronised): clients will not use this server" :
-			"not answering: unsynchronised (serve_unsynced = no)"));
+			"not answering before the first lock (serve_unsynced = no)"));
 	} else {
 		answer = ref_sync_name(rs.sync);
 	}

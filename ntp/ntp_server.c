@@ -444,7 +444,10 @@ static void process_one(struct ntp_worker *w, struct nsock *s, int i,
 		STAT_INC(w, dropped_acl);
 		return;
 	}
-	if (br->unsynced && !srv.serve_unsynced) {
+	/* Before the first lock nothing is served (unless serve_unsynced);
+	   once a reference was held and lost for good (holdover expired), the
+	   answer says leap 3 so that clients deselect us rather than wait. */
+	if (br->unsynced && !br->ref_ts && !srv.serve_unsynced) {
 		STAT_INC(w, dropped_unsynced);
 		return;
 	}
