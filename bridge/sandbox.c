@@ -1,7 +1,8 @@
 /*
  * A seccomp deny list.  bridged parses packets from the network, so a bug
  * there must not become a shell or a kernel module: after start-up it can
- * no longer exec, fork a process, trace, mount, load modules or reboot.
+ * no longer exec, fork a process (clone without CLONE_THREAD), trace,
+ * mount, load modules or reboot.
  * A deny list rather than an allow list: bridged runs under emulators
  * (LD_PRELOAD) in tests and links linuxptp, whose exact system calls we do
  * not own; what is refused here is what no part of a time daemon needs.
@@ -9,6 +10,7 @@
  * forgotten legitimate use shows as an error in the log, not as an outage.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "bridge/log.h"
@@ -46,6 +48,17 @@ int sandbox_apply(void)
 			break;
 		}
 		n++;
+	}
+	/* glibc's fork() and posix_spawn() are clone() without CLONE_THREAD:
+	   refused.  Threads (NTP workers after a reload) stay possible;
+	   clone3's flags sit in memory a filter cannot read, so it answers
+	   ENOSYS and glibc falls back to clone(). */
+	if (rc == 0) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+		n += 2;
 	}
 	/* All threads: NTP workers may already run. */
 	if (rc == 0)
