@@ -129,6 +129,21 @@ static void close_phc(void)
 	sysoff_method = -1;
 }
 
+/* Some PHCs exist but never tick (QEMU 7.2's e1000e): over 20 ms of
+   CLOCK_MONOTONIC a working clock moves by about as much, whatever its
+   frequency error. */
+static bool phc_is_stuck(clockid_t clk)
+{
+	struct timespec a, b, wait = { .tv_nsec = 20000000 };
+
+	if (clock_gettime(clk, &a) < 0)
+		return true;
+	nanosleep(&wait, NULL);
+	if (clock_gettime(clk, &b) < 0)
+		return true;
+	return (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec) < 1000000;
+}
+
 /* PHC A from the interface name: ethtool netlink, then the ioctl linuxptp
    uses (phc_nl.c); never a fixed /dev/ptpN. */
 static int open_phc(const char *ifname)
@@ -152,6 +167,10 @@ static int open_phc(const char *ifname)
 		return -1;
 	}
 	phc_index = idx;
+	trk.phc_stuck = phc_is_stuck(phc_clk);
+	if (trk.phc_stuck)
+		log_error("phc: %s (%s) does not advance: the PHC is present but broken"
+			  " (QEMU's e1000e has such a clock); nothing can be disciplined", dev, ifname);
 	sysoff_method = sysoff_probe(CLOCKID_TO_FD(phc_clk), PHC_SYS_SAMPLES);
 	snprintf(trk.phc_device, sizeof(trk.phc_device), "%s", dev);
 	trk.sysoff_method = method_name(sysoff_method);
@@ -542,6 +561,7 @@ static void tracking_json(struct json_object *o)
 	ADD(o, "holdover_age_s", json_object_new_double(trk.holdover_age));
 	ADD(o, "disciplining", json_object_new_boolean(trk.disciplining));
 	ADD(o, "phc_device", json_object_new_string(trk.phc_device));
+	ADD(o, "phc_broken", json_object_new_boolean(trk.phc_stuck));
 	ADD(o, "sysoff_method", json_object_new_string(trk.sysoff_method ? trk.sysoff_method : "none"));
 	ADD(o, "measure_delay_ns", json_object_new_double(trk.measure_delay_ns));
 	ADD(o, "servo", json_object_new_string(ptp_servo_state_name(trk.servo_state)));
@@ -583,6 +603,11 @@ static void status_clock(struct json_object *o)
 	char buf[160];
 
 	tracking_json(o);
+	if (trk.phc_stuck) {
+		snprintf(buf, sizeof(buf), "%s does not advance: PHC present but broken",
+			 trk.phc_device);
+		json_object_array_add(w, json_object_new_string(buf));
+	}
 	if (!trk.ever_synced)
 		json_object_array_add(w, json_object_new_string(
 			"never locked to a grandmaster yet"));

@@ -43,6 +43,7 @@ struct phc_tracking {
 	double holdover_age;		/**< s since the reference was lost, 0 if none */
 	double update_interval;		/**< s */
 	bool other_writer;		/**< someone else changed CLOCK_REALTIME's frequency */
+	bool phc_stuck;			/**< PHC A does not advance (present but broken) */
 	bool leapfile_expired;
 	bool shared_phc;		/**< NIC A and NIC B have the same PHC */
 	double pps_offset_ns;		/**< last PPS edge vs the system clock's second */
