@@ -333,6 +333,31 @@ static int config_cmd(int argc, char **argv)
 	return 2;
 }
 
+/*
+ * Colour only for a terminal that asks for it: a tty with a TERM that is
+ * not "dumb", no NO_COLOR, and not a serial line.  The status screen is
+ * read over serial consoles, where escapes end up in logs and on
+ * terminals that do not understand them; --color=always still works there.
+ */
+static bool terminal_wants_color(void)
+{
+	static const char *const serial[] = {
+		"/dev/console", "/dev/ttyS", "/dev/ttyAMA", "/dev/ttyUSB", "/dev/ttyACM",
+		"/dev/hvc", "/dev/ttyprintk", NULL,
+	};
+	const char *term = getenv("TERM");
+	const char *tty;
+
+	if (!isatty(STDOUT_FILENO) || !term || !strcmp(term, "dumb") || getenv("NO_COLOR"))
+		return false;
+	tty = ttyname(STDOUT_FILENO);
+	for (int i = 0; tty && serial[i]; i++) {
+		if (!strncmp(tty, serial[i], strlen(serial[i])))
+			return false;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -376,10 +401,7 @@ int main(int argc, char **argv)
 	if (!strcmp(color, "always")) {
 		vopts.color = true;
 	} else if (!strcmp(color, "auto")) {
-		const char *term = getenv("TERM");
-
-		vopts.color = isatty(STDOUT_FILENO) && term && strcmp(term, "dumb") &&
-			      !getenv("NO_COLOR");
+		vopts.color = terminal_wants_color();
 	} else if (strcmp(color, "never")) {
 		fprintf(stderr, "bridgectl: --color takes auto, always or never\n");
 		return 2;

@@ -202,6 +202,9 @@ def check_status(out):
             raise Fail(f"`bridgectl status` does not name {want}:\n{out}")
     if "bridge.conf" not in out:
         raise Fail(f"`bridgectl status` shows no config file:\n{out}")
+    # The serial console gets plain ASCII: no colour escapes.
+    if "\x1b[" in out:
+        raise Fail(f"`bridgectl status` sends escapes to the serial console:\n{out!r}")
     # QEMU 7.2's e1000e has a PHC that never advances: the status must say
     # so rather than pretend to discipline it.
     if "present but broken" not in out:
