@@ -33,17 +33,7 @@ tl_netns NBR
 tl_netns NCL
 tl_netns NREF
 tl_netns NCLR
-ip -n "$NSWA" link add swa type bridge
-ip -n "$NSWA" link set swa up
-tl_veth "$NGM" "$NSWA" IGM p1
-tl_veth "$NBR" "$NSWA" IA p2
-tl_veth "$NREF" "$NSWA" RA p3
-for p in $p1 $p2 $p3; do
-	ip -n "$NSWA" link set "$p" master swa
-done
-ip -n "$NGM" addr add 10.78.1.1/24 dev "$IGM"
-ip -n "$NBR" addr add 10.78.1.2/24 dev "$IA"
-ip -n "$NREF" addr add 10.78.1.4/24 dev "$RA"
+tl_switch "$NSWA" "$NGM" IGM 10.78.1.1/24 "$NBR" IA 10.78.1.2/24 "$NREF" RA 10.78.1.4/24
 tl_veth "$NBR" "$NCL" IB ICL 10.78.2.1/24 10.78.2.2/24
 tl_veth "$NREF" "$NCLR" RB RCL 10.78.3.1/24 10.78.3.2/24
 

@@ -15,24 +15,8 @@ tl_netns NSWB
 tl_netns NBR
 tl_netns NBR2
 tl_netns NCL
-for sw in "$NSWA" "$NSWB"; do
-	ip -n "$sw" link add sw type bridge
-	ip -n "$sw" link set sw up
-done
-tl_veth "$NGM" "$NSWA" IGM p1
-tl_veth "$NBR" "$NSWA" IA p2
-tl_veth "$NBR2" "$NSWA" IA2 p3
-tl_veth "$NBR" "$NSWB" IB p4
-tl_veth "$NBR2" "$NSWB" IB2 p5
-tl_veth "$NCL" "$NSWB" ICL p6
-for p in $p1 $p2 $p3; do ip -n "$NSWA" link set "$p" master sw; done
-for p in $p4 $p5 $p6; do ip -n "$NSWB" link set "$p" master sw; done
-ip -n "$NGM" addr add 10.78.1.1/24 dev "$IGM"
-ip -n "$NBR" addr add 10.78.1.2/24 dev "$IA"
-ip -n "$NBR2" addr add 10.78.1.3/24 dev "$IA2"
-ip -n "$NBR" addr add 10.78.2.1/24 dev "$IB"
-ip -n "$NBR2" addr add 10.78.2.4/24 dev "$IB2"
-ip -n "$NCL" addr add 10.78.2.2/24 dev "$ICL"
+tl_switch "$NSWA" "$NGM" IGM 10.78.1.1/24 "$NBR" IA 10.78.1.2/24 "$NBR2" IA2 10.78.1.3/24
+tl_switch "$NSWB" "$NBR" IB 10.78.2.1/24 "$NBR2" IB2 10.78.2.4/24 "$NCL" ICL 10.78.2.2/24
 hwsimctl add-phc "$IGM" --netns "$NGM" --offset 37 >/dev/null
 hwsimctl add-sysclk gmsys >/dev/null
 hwsimctl add-phc "$IA" --netns "$NBR" --offset 38 --freq 30 >/dev/null

@@ -51,39 +51,19 @@ pb_chain_init() {
 	if [ "$gms" = 1 ]; then
 		tl_veth "$NGM" "$NBR" IGM IA 10.78.1.1/24 10.78.1.2/24
 	else
-		local g1 g2 g3
 		tl_netns NGM2
 		tl_netns NSWA
-		ip -n "$NSWA" link add swa type bridge
-		ip -n "$NSWA" link set swa up
-		tl_veth "$NGM" "$NSWA" IGM g1
-		tl_veth "$NGM2" "$NSWA" IGM2 g2
-		tl_veth "$NBR" "$NSWA" IA g3
-		for p in $g1 $g2 $g3; do
-			ip -n "$NSWA" link set "$p" master swa
-		done
-		ip -n "$NGM" addr add 10.78.1.1/24 dev "$IGM"
-		ip -n "$NGM2" addr add 10.78.1.3/24 dev "$IGM2"
-		ip -n "$NBR" addr add 10.78.1.2/24 dev "$IA"
+		tl_switch "$NSWA" "$NGM" IGM 10.78.1.1/24 "$NGM2" IGM2 10.78.1.3/24 \
+			"$NBR" IA 10.78.1.2/24
 		hwsimctl add-phc "$IGM2" --netns "$NGM2" --offset "$(pb_off 37)" >/dev/null
 	fi
 	if [ "$clients" = 1 ]; then
 		tl_veth "$NBR" "$NCL" IB ICL 10.78.2.1/24 10.78.2.2/24
 	else
-		local s1 s2 s3
 		tl_netns NSW
 		tl_netns NCL2
-		ip -n "$NSW" link add sw0 type bridge
-		ip -n "$NSW" link set sw0 up
-		tl_veth "$NBR" "$NSW" IB s1
-		tl_veth "$NCL" "$NSW" ICL s2
-		tl_veth "$NCL2" "$NSW" ICL2 s3
-		for p in $s1 $s2 $s3; do
-			ip -n "$NSW" link set "$p" master sw0
-		done
-		ip -n "$NBR" addr add 10.78.2.1/24 dev "$IB"
-		ip -n "$NCL" addr add 10.78.2.2/24 dev "$ICL"
-		ip -n "$NCL2" addr add 10.78.2.3/24 dev "$ICL2"
+		tl_switch "$NSW" "$NBR" IB 10.78.2.1/24 "$NCL" ICL 10.78.2.2/24 \
+			"$NCL2" ICL2 10.78.2.3/24
 		hwsimctl add-phc "$ICL2" --netns "$NCL2" >/dev/null
 		hwsimctl add-sysclk clsys2 --offset "$(pb_off -0.4)" --freq -25 >/dev/null
 	fi

@@ -14,15 +14,7 @@ tl_netns NGM
 tl_netns NSWA
 tl_netns NBR
 tl_netns NCL
-ip -n "$NSWA" link add sw type bridge
-ip -n "$NSWA" link set sw up
-tl_veth "$NGM" "$NSWA" IGM p1
-tl_veth "$NBR" "$NSWA" IA p2
-tl_veth "$NCL" "$NSWA" ICL p3
-for p in $p1 $p2 $p3; do ip -n "$NSWA" link set "$p" master sw; done
-ip -n "$NGM" addr add 10.78.1.1/24 dev "$IGM"
-ip -n "$NBR" addr add 10.78.1.2/24 dev "$IA"
-ip -n "$NCL" addr add 10.78.1.5/24 dev "$ICL"
+tl_switch "$NSWA" "$NGM" IGM 10.78.1.1/24 "$NBR" IA 10.78.1.2/24 "$NCL" ICL 10.78.1.5/24
 hwsimctl add-phc "$IGM" --netns "$NGM" --offset 37 >/dev/null
 hwsimctl add-sysclk gmsys >/dev/null
 hwsimctl add-phc "$IA" --netns "$NBR" --offset 38 --freq 30 >/dev/null

@@ -5,6 +5,7 @@
 #   tl_netns VAR             new network namespace, its name stored in VAR
 #   tl_veth NS1 NS2 VAR1 VAR2 [ADDR1/PFX ADDR2/PFX]
 #                            veth pair between two namespaces (names in VAR1/2)
+#   tl_switch SWNS NS VAR ADDR...  a Linux bridge in SWNS with a port to each NS
 #   hwsim_init [hwsimctl init options]   emulator state in $HWSIM_DIR
 #   hwsimctl ARGS...         the emulator's control tool
 #   hwsim_run [-n NS] [-s SYSCLK] [-e VAR=VAL]... -- CMD...
@@ -103,6 +104,24 @@ tl_veth() {
 		ip -n "$2" addr add "$6" dev "$b"
 	fi
 	eval "$3=\$a; $4=\$b"
+}
+
+# tl_switch SWNS NS VAR ADDR [NS VAR ADDR]...: a Linux bridge (a switch
+# that knows nothing of PTP) in namespace SWNS, and for each NS a veth from
+# it to the switch; the name of NS's end goes to VAR and gets ADDR (a
+# CIDR address, or - for none).
+tl_switch() {
+	local _sw=$1 _ns _var _addr _port
+	shift
+	ip -n "$_sw" link add sw type bridge || return 1
+	ip -n "$_sw" link set sw up
+	while [ $# -ge 3 ]; do
+		_ns=$1 _var=$2 _addr=$3
+		shift 3
+		tl_veth "$_ns" "$_sw" "$_var" _port || return 1
+		ip -n "$_sw" link set "$_port" master sw
+		[ "$_addr" = - ] || eval "ip -n \"\$_ns\" addr add \"\$_addr\" dev \"\$$_var\""
+	done
 }
 
 hwsimctl() { "$HWSIM_BIN/hwsimctl" "$@"; }
