@@ -93,4 +93,11 @@ int phc_hwtstamp_get(int sock, const char *ifname, int *tx_type, int *rx_filter)
 
 const char *phc_sysoff_method_name(int method);
 
+/**
+ * Link speed of an interface in Mb/s (ethtool netlink, then the
+ * SIOCETHTOOL ioctl; phc_nl.c).
+ * @return Mb/s, or -1 when unknown (no carrier, no driver support)
+ */
+int phc_link_speed(const char *ifname);
+
 #endif

@@ -8,6 +8,10 @@
  * second event path and a cache we do not need, and genetlink through
  * libnl would add libnl-genl as well.  See docs/clock.md.
  *
+ * The link speed of NIC B comes the same way (ETHTOOL_MSG_LINKMODES_GET,
+ * then ETHTOOL_GSET): ntp/ needs it to move hardware RX stamps from the
+ * start to the end of the frame.
+ *
  * The ethtool netlink answer wins when it names a PHC.  When the kernel has
  * no ethtool netlink (CONFIG_ETHTOOL_NETLINK off, kernels before 5.11 for
  * TSINFO) or names none, the SIOCETHTOOL ioctl is asked (that is also what
@@ -32,6 +36,7 @@
 
 #include "bridge/log.h"
 #include "bridge/loop.h"
+#include "phc/phc_dev.h"
 #include "phc/phc_internal.h"
 
 /* --- ethtool netlink: TSINFO ----------------------------------------------- */
@@ -82,14 +87,17 @@ static int genl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, v
 	return r < 0 ? -1 : 0;
 }
 
-int phc_nl_tsinfo_phc(const char *ifname)
+/* Ask ethtool netlink one GET (cmd) about ifname; hdr_attr is the
+   command's header nest.  @return 0, or -1 (no ethtool netlink, no answer) */
+static int ethtool_nl_get(const char *ifname, uint8_t cmd, uint16_t hdr_attr,
+			  mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
 	struct nlattr *nest;
-	int family = -1, index = -1;
+	int family = -1, r = -1;
 	unsigned int seq = (unsigned int)time(NULL);
 
 	nl = mnl_socket_open(NETLINK_GENERIC);
@@ -114,15 +122,24 @@ int phc_nl_tsinfo_phc(const char *ifname)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = seq++;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = ETHTOOL_MSG_TSINFO_GET;
+	g->cmd = cmd;
 	g->version = ETHTOOL_GENL_VERSION;
-	nest = mnl_attr_nest_start(nlh, ETHTOOL_A_TSINFO_HEADER);
+	nest = mnl_attr_nest_start(nlh, hdr_attr);
 	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, ifname);
 	mnl_attr_nest_end(nlh, nest);
-	if (genl_talk(nl, nlh, tsinfo_cb, &index))
-		index = -1;
+	r = genl_talk(nl, nlh, cb, data);
 out:
 	mnl_socket_close(nl);
+	return r;
+}
+
+int phc_nl_tsinfo_phc(const char *ifname)
+{
+	int index = -1;
+
+	if (ethtool_nl_get(ifname, ETHTOOL_MSG_TSINFO_GET, ETHTOOL_A_TSINFO_HEADER,
+			   tsinfo_cb, &index))
+		return -1;
 	return index;
 }
 
@@ -154,6 +171,49 @@ int phc_find_index(const char *ifname, const char **how)
 	idx = ioctl_tsinfo_phc(ifname);
 	*how = "SIOCETHTOOL ioctl";
 	return idx;
+}
+
+/* --- ethtool: link speed -------------------------------------------------- */
+
+static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+	int *mbps = data;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == ETHTOOL_A_LINKMODES_SPEED &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			*mbps = (int)mnl_attr_get_u32(attr);
+	}
+	return MNL_CB_OK;
+}
+
+static int ioctl_link_speed(const char *ifname)
+{
+	struct ethtool_cmd cmd = { .cmd = ETHTOOL_GSET };
+	struct ifreq ifr;
+	int fd, r;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&cmd;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	r = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	return r < 0 ? -1 : (int)ethtool_cmd_speed(&cmd);
+}
+
+int phc_link_speed(const char *ifname)
+{
+	int mbps = -1;
+
+	if (ethtool_nl_get(ifname, ETHTOOL_MSG_LINKMODES_GET, ETHTOOL_A_LINKMODES_HEADER,
+			   linkmodes_cb, &mbps) || mbps == -1)
+		mbps = ioctl_link_speed(ifname);
+	/* SPEED_UNKNOWN is (u32)-1: no carrier, or a driver that cannot say */
+	return mbps > 0 ? mbps : -1;
 }
 
 /* --- rtnetlink: link state ------------------------------------------------- */

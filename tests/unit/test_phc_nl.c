@@ -82,11 +82,39 @@ static void test_link_messages(void **st)
 	loop_finish();
 }
 
+/* A LINKMODES reply as the kernel builds it: genl header, then attributes. */
+static int linkmodes_reply(uint32_t speed)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int mbps = -7;
+
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr));
+	mnl_attr_put_u8(nlh, ETHTOOL_A_LINKMODES_AUTONEG, 1);
+	mnl_attr_put_u32(nlh, ETHTOOL_A_LINKMODES_SPEED, speed);
+	mnl_attr_put_u8(nlh, ETHTOOL_A_LINKMODES_DUPLEX, 1);
+	assert_int_equal(linkmodes_cb(nlh, &mbps), MNL_CB_OK);
+	return mbps;
+}
+
+static void test_link_speed(void **st)
+{
+	(void)st;
+	assert_int_equal(linkmodes_reply(1000), 1000);
+	assert_int_equal(linkmodes_reply(25000), 25000);
+	/* SPEED_UNKNOWN comes through as -1, which phc_link_speed reports */
+	assert_int_equal(linkmodes_reply(0xffffffffu), -1);
+	/* lo and a missing interface have no speed, whichever way we ask */
+	assert_int_equal(phc_link_speed("lo"), -1);
+	assert_int_equal(phc_link_speed("pbnosuchif0"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find_index),
 		cmocka_unit_test(test_link_messages),
+		cmocka_unit_test(test_link_speed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
