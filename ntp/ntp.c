@@ -39,15 +39,11 @@ static void local_publish(void)
 {
 	struct ref_snapshot s, back;
 
+	struct timespec now;
+
 	memset(&s, 0, sizeof(s));
-	s.sync = REF_SYNCED;
-	s.leap = 0;
-	s.stratum = ntp.local_stratum;
-	s.refid = NTP_REFID_LOCAL;
-	s.root_delay = 0.0;
-	s.root_dispersion = 0.0;
-	s.dispersion_rate = 0.0;
-	clock_gettime(CLOCK_REALTIME, &s.ref_time);
+	clock_gettime(CLOCK_REALTIME, &now);
+	ntp_local_snapshot(&s, ntp.local_stratum, &now);
 	ref_state_read(&back);
 	s.utc_offset = back.utc_offset;
 	ref_state_publish(&s);
@@ -113,6 +109,7 @@ static void fill_serverstats(struct json_object *d)
 {
 	struct ntp_stats st;
 	struct clg_stats cs;
+	struct ntp_hwclock hc;
 
 	ntp_server_stats(&st);
 	ntp_server_clientlog_stats(&cs);
@@ -144,6 +141,15 @@ static void fill_serverstats(struct json_object *d)
 	ADD_U64(d, "clientlog_bytes_per_record", clg_bytes_per_record());
 	json_object_object_add(d, "timestamping", json_object_new_string(ntp_server_ts_mode()));
 	json_object_object_add(d, "workers", json_object_new_int(ntp_server_workers()));
+	ntp_server_hwclock(&hc);
+	if (hc.on) {
+		json_object_object_add(d, "phc_b_error_ns", json_object_new_double(hc.err_ns));
+		json_object_object_add(d, "phc_b_freq_ppm", json_object_new_double(hc.freq_ppm));
+		json_object_object_add(d, "phc_b_samples", json_object_new_int(hc.samples));
+		ADD_U64(d, "phc_b_restarts", hc.restarts);
+		json_object_object_add(d, "link_mbps", json_object_new_int(hc.link_mbps));
+		json_object_object_add(d, "rx_frame_ns", json_object_new_double(hc.rx_frame_ns));
+	}
 }
 
 static int cmd_serverstats(struct json_object *req, struct json_object *data, char *err,

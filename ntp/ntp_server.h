@@ -8,8 +8,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "bridge/conf.h"
+#include "bridge/ref_state.h"
 #include "ntp/ntp_clientlog.h"
 
 #define NTP_MAX_WORKERS 16
@@ -48,6 +50,23 @@ struct ntp_client_row {
 	double last_ago;		/**< s since the last request */
 	int worker;
 };
+
+/** The reference chrony's `local stratum N` stands for: our own clock,
+    synchronised, at that stratum (ntp.c publishes it, the hot path serves
+    it whenever the published reference is unsynchronised). */
+void ntp_local_snapshot(struct ref_snapshot *s, int stratum, const struct timespec *now);
+
+/** NIC B's clock as the server sees it (hardware timestamping only). */
+struct ntp_hwclock {
+	bool on;
+	double err_ns;		/**< error of a PHC B -> system conversion now */
+	double freq_ppm;	/**< system clock rate against PHC B, less our own steering */
+	int samples;		/**< in the fit */
+	uint64_t restarts;	/**< fits restarted by a clock step */
+	int link_mbps;		/**< -1 unknown */
+	double rx_frame_ns;	/**< added to a 48-byte IPv4 request's RX stamp */
+};
+void ntp_server_hwclock(struct ntp_hwclock *h);
 
 /** Start serving (sockets, timestamping, workers). @return 0 or -1 */
 int ntp_server_start(const struct bridge_conf *c);

@@ -43,6 +43,18 @@ void ntp_view_serverstats(struct json_object *data, FILE *out, const struct view
 			view_num(data, stat_rows[i].key, 0));
 	fprintf(out, "%-31s: %s\n", "Timestamping", view_str(data, "timestamping", "?"));
 	fprintf(out, "%-31s: %.0f\n", "Workers", view_num(data, "workers", 1));
+	if (!view_has(data, "phc_b_error_ns"))
+		return;
+	fprintf(out, "%-31s: %.1f ns (%.0f samples, %.0f restarts)\n", "NIC B clock to system error",
+		view_num(data, "phc_b_error_ns", 0), view_num(data, "phc_b_samples", 0),
+		view_num(data, "phc_b_restarts", 0));
+	fprintf(out, "%-31s: %+.3f ppm\n", "NIC B clock to system rate",
+		view_num(data, "phc_b_freq_ppm", 0));
+	if (view_num(data, "link_mbps", -1) > 0)
+		fprintf(out, "%-31s: +%.1f ns (%.0f Mb/s)\n", "RX stamp to end of frame",
+			view_num(data, "rx_frame_ns", 0), view_num(data, "link_mbps", 0));
+	else
+		fprintf(out, "%-31s: none (link speed unknown)\n", "RX stamp to end of frame");
 }
 
 void ntp_view_clients(struct json_object *data, FILE *out, const struct view_opts *o)

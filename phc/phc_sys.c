@@ -40,6 +40,7 @@
 #include "bridge/ref_state.h"
 #include "phc/phc_sys.h"
 #include "phc/phc_internal.h"
+#include "phc/phc_track.h"
 #include "ptp/ptp.h"
 
 /* Updates per second.  PHC readouts cost microseconds; a faster loop tracks
@@ -260,8 +261,10 @@ static void check_other_writer(void)
 static void set_freq(double ppb)
 {
 	clockadj_set_freq(CLOCK_REALTIME, ppb);
-	/* Read back what the kernel holds, for the next check. */
+	/* Read back what the kernel holds, for the next check and for ntp/'s
+	   conversion of NIC B's stamps (phc_track). */
 	last_freq_set = clockadj_get_freq(CLOCK_REALTIME);
+	phc_sysadj_freq(last_freq_set);
 	freq_set = true;
 	trk.freq_ppb = ppb;
 }
@@ -315,6 +318,7 @@ static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 	    (conf.clock.step_limit < 0 || trk.updates < (uint64_t)conf.clock.step_limit)) {
 		log_notice("phc: stepping CLOCK_REALTIME by %+.9f s", -err * 1e-9);
 		clockadj_step(CLOCK_REALTIME, (int64_t)-err);
+		phc_sysadj_step();
 		servo_reset(servo);
 		trk.steps++;
 		trk.updates++;
@@ -340,90 +344,6 @@ static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 		break;
 	}
 	return err;
-}
-
-/* --- PHC B follows CLOCK_REALTIME (optional) ------------------------------
-
-   ntp/ turns NIC B's raw timestamps into system time with a regression of
-   sys - PHC B (phc_track).  Alternatively PHC B itself can be steered to
-   CLOCK_REALTIME, so that the regression only has to model a near-constant
-   small offset.  Off unless PTPBRIDGE_PHCB=discipline (docs/clock.md has the
-   measurements of both). */
-
-static struct {
-	bool on;
-	clockid_t clk;
-	int method;
-	struct servo *servo;
-	uint64_t updates;
-	double offset_ns;
-	double freq_ppb;
-} phcb = { .clk = CLOCK_INVALID };
-
-static void phcb_start(const struct bridge_conf *c)
-{
-	const char *how, *env = getenv("PTPBRIDGE_PHCB");
-	char dev[32];
-	int idx;
-
-	if (!env || strcmp(env, "discipline") || !trk.disciplining)
-		return;
-	idx = phc_find_index(c->ntp.interface, &how);
-	if (idx < 0 || idx == phc_index) {
-		log_warn("phc: PHC B not disciplined (%s)", idx < 0 ? "no PHC" : "shared with NIC A");
-		return;
-	}
-	snprintf(dev, sizeof(dev), "/dev/ptp%d", idx);
-	phcb.clk = phc_open(dev);
-	if (phcb.clk == CLOCK_INVALID)
-		return;
-	phcb.method = sysoff_probe(CLOCKID_TO_FD(phcb.clk), PHC_SYS_SAMPLES);
-	clockadj_init(phcb.clk);
-	phcb.servo = servo_create(servo_cfg, CLOCK_SERVO_PI, -clockadj_get_freq(phcb.clk),
-				  phc_max_adj(phcb.clk), 0);
-	if (!phcb.servo) {
-		phc_close(phcb.clk);
-		phcb.clk = CLOCK_INVALID;
-		return;
-	}
-	servo_sync_interval(phcb.servo, 1.0 / PHC_SYS_RATE);
-	phcb.on = true;
-	log_info("phc: PHC B (%s) follows CLOCK_REALTIME", dev);
-}
-
-static void phcb_stop(void)
-{
-	if (phcb.servo)
-		servo_destroy(phcb.servo);
-	if (phcb.clk != CLOCK_INVALID)
-		phc_close(phcb.clk);
-	memset(&phcb, 0, sizeof(phcb));
-	phcb.clk = CLOCK_INVALID;
-}
-
-static void phcb_update(void)
-{
-	int64_t sys_minus_phc, delay;
-	uint64_t ts;
-	enum servo_state st;
-	double err, adj;
-
-	if (!phcb.on || sysoff_measure(CLOCKID_TO_FD(phcb.clk), phcb.method, PHC_SYS_SAMPLES,
-				       &sys_minus_phc, &ts, &delay) < 0)
-		return;
-	err = (double)-sys_minus_phc;	/* PHC B - CLOCK_REALTIME */
-	phcb.offset_ns = err;
-	if (fabs(err) > 1e6) {
-		clockadj_step(phcb.clk, (int64_t)-err);
-		servo_reset(phcb.servo);
-		return;
-	}
-	adj = servo_sample(phcb.servo, (int64_t)err, ts, 1.0, &st);
-	if (st == SERVO_LOCKED || st == SERVO_LOCKED_STABLE || st == SERVO_JUMP) {
-		clockadj_set_freq(phcb.clk, -adj);
-		phcb.freq_ppb = -adj;
-	}
-	phcb.updates++;
 }
 
 static void tick(void *arg)
@@ -507,7 +427,6 @@ static void tick(void *arg)
 	in.now_mono = now;
 	clock_gettime(CLOCK_REALTIME, &in.now_utc);
 
-	phcb_update();
 	if (phc_pps_poll(&pps_off) == 1) {
 		trk.pps_offset_ns = (double)pps_off;
 		trk.pps_pulses++;
@@ -572,10 +491,6 @@ static void tracking_json(struct json_object *o)
 	if (conf.clock.pps_device[0]) {
 		ADD(o, "pps_offset_ns", json_object_new_double(trk.pps_offset_ns));
 		ADD(o, "pps_pulses", json_object_new_int64((int64_t)trk.pps_pulses));
-	}
-	if (phcb.on) {
-		ADD(o, "phc_b_offset_ns", json_object_new_double(phcb.offset_ns));
-		ADD(o, "phc_b_freq_ppb", json_object_new_double(phcb.freq_ppb));
 	}
 	for (int i = 0; i < 2; i++) {
 		const struct phc_link *l = phc_link_get(i);
@@ -741,6 +656,7 @@ int phc_module_start(const struct bridge_conf *c)
 			return -1;
 		clockadj_init(CLOCK_REALTIME);
 		fadj = clockadj_get_freq(CLOCK_REALTIME);
+		phc_sysadj_freq(fadj);
 		max_adj = sysclk_max_freq();
 		servo = servo_create(servo_cfg, c->clock.servo == CONF_SERVO_LINREG ?
 				     CLOCK_SERVO_LINREG : CLOCK_SERVO_PI,
@@ -753,7 +669,6 @@ int phc_module_start(const struct bridge_conf *c)
 		servo_sync_interval(servo, 1.0 / PHC_SYS_RATE);
 		trk.freq_ppb = fadj;
 	}
-	phcb_start(c);
 	if (phc_pps_start(c->clock.pps_device)) {
 		phc_module_stop();
 		return -1;
@@ -802,7 +717,6 @@ void phc_module_stop(void)
 		sysclk_set_leap(0);
 		leap_set = 0;
 	}
-	phcb_stop();
 	phc_pps_stop();
 	close_phc();
 	phc_link_stop();

@@ -2,7 +2,8 @@
  * Least-squares tracking of a PHC against the system clock.
  *
  * Samples are taken relative to the newest one so the sums stay small and
- * double keeps ns resolution.  Each sample is weighted by the inverse
+ * double keeps ns resolution.  The fit is on sys - C - phc, where C is
+ * what our own frequency changes added to the system clock (phc_sysadj).  Each sample is weighted by the inverse
  * square of its own uncertainty (+1 ns so a PRECISE cross-timestamp does
  * not get an infinite weight).
  */
@@ -10,6 +11,74 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
+
+/* --- the adjustment log of CLOCK_REALTIME ------------------------------------ */
+
+static struct phc_sysadj sysadj;
+static unsigned int sysadj_seq;
+
+static void sysadj_publish(const struct phc_sysadj *a)
+{
+	__atomic_add_fetch(&sysadj_seq, 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	sysadj = *a;
+	__atomic_add_fetch(&sysadj_seq, 1, __ATOMIC_RELEASE);
+}
+
+static int64_t sys_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void phc_sysadj_note(struct phc_sysadj *a, int64_t now_ns, double f_ppb)
+{
+	a->c0_ns = phc_sysadj_at(a, now_ns);
+	a->t0_ns = now_ns;
+	a->f_ppb = f_ppb;
+}
+
+void phc_sysadj_freq(double f_ppb)
+{
+	struct phc_sysadj a = sysadj;	/* one writer: no lock to read */
+
+	phc_sysadj_note(&a, sys_now_ns(), f_ppb);
+	sysadj_publish(&a);
+}
+
+void phc_sysadj_step(void)
+{
+	struct phc_sysadj a = sysadj;
+
+	/* Old samples are void anyway: trackers restart on a new gen. */
+	a.gen++;
+	a.t0_ns = sys_now_ns();
+	sysadj_publish(&a);
+}
+
+void phc_sysadj_read(struct phc_sysadj *a)
+{
+	unsigned int s1, s2;
+
+	do {
+		s1 = __atomic_load_n(&sysadj_seq, __ATOMIC_ACQUIRE);
+		*a = sysadj;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&sysadj_seq, __ATOMIC_RELAXED);
+	} while ((s1 & 1) || s1 != s2);
+}
+
+double phc_sysadj_at(const struct phc_sysadj *a, int64_t sys_ns)
+{
+	if (!a || !a->t0_ns)
+		return a ? a->c0_ns : 0.0;
+	return a->c0_ns + a->f_ppb * 1e-9 * (double)(sys_ns - a->t0_ns);
+}
+
+/* --- the tracker -------------------------------------------------------------- */
 
 void phc_track_init(struct phc_track *t, int window)
 {
@@ -41,39 +110,55 @@ void phc_track_model(const struct phc_track *t, struct phc_model *m)
 	} while ((s1 & 1) || s1 != s2);
 }
 
-int64_t phc_model_to_sys(const struct phc_model *m, int64_t phc_ns, double *err_ns)
+int64_t phc_model_to_sys(const struct phc_model *m, const struct phc_sysadj *adj,
+			 int64_t phc_ns, double *err_ns)
 {
 	double dt = (double)(phc_ns - m->phc_ref);
-	double off = (double)m->off_ref + m->slope * dt;
+	/* C at the stamp: its sys time is known well enough (µs) for that */
+	double corr = phc_sysadj_at(adj, phc_ns + m->off_ref) - m->corr_ref;
+	double off = m->off_frac + m->slope * dt + corr;
 
 	if (err_ns)
 		*err_ns = m->err_ns + fabs(m->slope_err * dt);
-	return phc_ns + (int64_t)llround(off);
+	return phc_ns + m->off_ref + (int64_t)llround(off);
 }
 
 int phc_track_to_sys(const struct phc_track *t, int64_t phc_ns, int64_t *sys_ns,
 		     double *err_ns)
 {
 	struct phc_model m;
+	struct phc_sysadj a;
 
 	phc_track_model(t, &m);
 	if (!m.valid)
 		return -1;
-	*sys_ns = phc_model_to_sys(&m, phc_ns, err_ns);
+	phc_sysadj_read(&a);
+	*sys_ns = phc_model_to_sys(&m, &a, phc_ns, err_ns);
 	return 0;
 }
 
-void phc_track_add(struct phc_track *t, const struct phc_sys_sample *s)
+void phc_track_add(struct phc_track *t, const struct phc_sys_sample *s,
+		   const struct phc_sysadj *adj)
 {
 	struct phc_model m = t->model;
 	double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, serr = 0;
 	double mx, my, den, slope, icpt, res2 = 0;
+	double c0 = phc_sysadj_at(adj, s->sys_ns);
+	unsigned int gen = adj ? adj->gen : 0;
 	int64_t x0, y0;
 	int i, n;
 
+	/* We stepped the system clock: start again. */
+	if (gen != t->adj_gen) {
+		t->adj_gen = gen;
+		if (t->count) {
+			t->count = 0;
+			t->resets++;
+		}
+	}
 	/* A step of either clock makes the old samples meaningless. */
-	if (m.valid) {
-		int64_t pred = phc_model_to_sys(&m, s->phc_ns, NULL);
+	if (m.valid && t->count) {
+		int64_t pred = phc_model_to_sys(&m, adj, s->phc_ns, NULL);
 		int64_t d = s->sys_ns - pred;
 
 		if (d > PHC_TRACK_STEP_NS || d < -PHC_TRACK_STEP_NS) {
@@ -84,6 +169,7 @@ void phc_track_add(struct phc_track *t, const struct phc_sys_sample *s)
 
 	t->head = (t->head + 1) % t->size;
 	t->win[t->head] = *s;
+	t->corr[t->head] = c0;
 	if (t->count < t->size)
 		t->count++;
 	n = t->count;
@@ -93,7 +179,8 @@ void phc_track_add(struct phc_track *t, const struct phc_sys_sample *s)
 	for (i = 0; i < n; i++) {
 		const struct phc_sys_sample *p = &t->win[(t->head - i + t->size) % t->size];
 		double x = (double)(p->phc_ns - x0);
-		double y = (double)((p->sys_ns - p->phc_ns) - y0);
+		double y = (double)((p->sys_ns - p->phc_ns) - y0) -
+			   (t->corr[(t->head - i + t->size) % t->size] - c0);
 		double e = (double)p->err_ns + 1.0;
 		double w = 1.0 / (e * e);
 
@@ -118,14 +205,17 @@ void phc_track_add(struct phc_track *t, const struct phc_sys_sample *s)
 	for (i = 0; i < n; i++) {
 		const struct phc_sys_sample *p = &t->win[(t->head - i + t->size) % t->size];
 		double x = (double)(p->phc_ns - x0);
-		double y = (double)((p->sys_ns - p->phc_ns) - y0);
+		double y = (double)((p->sys_ns - p->phc_ns) - y0) -
+			   (t->corr[(t->head - i + t->size) % t->size] - c0);
 		double r = y - (icpt + slope * x);
 
 		res2 += r * r;
 	}
 
 	m.phc_ref = x0;
-	m.off_ref = y0 + (int64_t)llround(icpt);
+	m.off_ref = y0 + (int64_t)floor(icpt);
+	m.off_frac = icpt - floor(icpt);
+	m.corr_ref = c0;
 	m.slope = slope;
 	m.n = n;
 	/* Error at the reference point: residual spread (with n-2 degrees of

@@ -8,8 +8,16 @@
  * that includes the fit residuals, the samples' own uncertainty and the
  * extrapolation since the last sample.
  *
+ * The system clock is the one we steer (phc/phc_sys.c changes its
+ * frequency four times a second), so sys - PHC B is not a line: a fit over
+ * seconds would lag every change.  The writer of CLOCK_REALTIME therefore
+ * notes each frequency it sets (phc_sysadj_*); the fit is made on system
+ * time minus the integral of those changes, which is as straight as the two
+ * oscillators, and a conversion adds the integral back at the stamp's time.
+ *
  * One writer (the core loop), any number of readers on any thread: the
- * model is published with a sequence lock, readers never block.
+ * model and the adjustment log are published with sequence locks, readers
+ * never block.
  */
 #ifndef PB_PHC_TRACK_H
 #define PB_PHC_TRACK_H
@@ -25,9 +33,30 @@
     was stepped: the window restarts (ns). */
 #define PHC_TRACK_STEP_NS 1000000
 
+/** What this process dialed into CLOCK_REALTIME: C(t) = c0 + f (t - t0). */
+struct phc_sysadj {
+	int64_t t0_ns;		/**< CLOCK_REALTIME of the last frequency change */
+	double f_ppb;		/**< frequency offset set then */
+	double c0_ns;		/**< integral of earlier offsets up to t0, ns */
+	unsigned int gen;	/**< bumped when the clock is stepped */
+};
+
+/** The writer of CLOCK_REALTIME: call right after setting a frequency (ppb,
+    as read back from the kernel) or stepping the clock. */
+void phc_sysadj_freq(double f_ppb);
+void phc_sysadj_step(void);
+/** Lock-free snapshot; all zero when nobody steers the clock. */
+void phc_sysadj_read(struct phc_sysadj *a);
+/** The arithmetic of phc_sysadj_freq on a log of one's own (tests). */
+void phc_sysadj_note(struct phc_sysadj *a, int64_t now_ns, double f_ppb);
+/** C(t): how far our own adjustments moved the clock by sys time t, ns. */
+double phc_sysadj_at(const struct phc_sysadj *a, int64_t sys_ns);
+
 struct phc_model {
 	int64_t phc_ref;	/**< PHC ns of the reference point */
-	int64_t off_ref;	/**< sys - phc at phc_ref, ns */
+	int64_t off_ref;	/**< sys - C - phc at phc_ref, ns (C as of corr_ref) */
+	double off_frac;	/**< fraction of a ns to add to off_ref */
+	double corr_ref;	/**< C at the reference point, ns */
 	double slope;		/**< d(sys - phc)/d(phc) */
 	double err_ns;		/**< error of a conversion at phc_ref, ns */
 	double slope_err;	/**< standard error of the slope */
@@ -37,6 +66,8 @@ struct phc_model {
 
 struct phc_track {
 	struct phc_sys_sample win[PHC_TRACK_MAX_SAMPLES];
+	double corr[PHC_TRACK_MAX_SAMPLES];	/**< C at each sample, ns */
+	unsigned int adj_gen;
 	int size;		/**< window length in use */
 	int count;
 	int head;
@@ -48,21 +79,25 @@ struct phc_track {
 /** @param window  samples in the fit, 2..PHC_TRACK_MAX_SAMPLES */
 void phc_track_init(struct phc_track *t, int window);
 
-/** Add a sample and refit; publishes a new model. */
-void phc_track_add(struct phc_track *t, const struct phc_sys_sample *s);
+/** Add a sample and refit; publishes a new model.
+    @param adj  the adjustment log now (NULL: the clock is not steered) */
+void phc_track_add(struct phc_track *t, const struct phc_sys_sample *s,
+		   const struct phc_sysadj *adj);
 
 /** Read the current model (lock-free). */
 void phc_track_model(const struct phc_track *t, struct phc_model *m);
 
 /**
- * Convert a raw PHC stamp to system time.
+ * Convert a raw PHC stamp to system time, with the adjustment log as of now.
  * @param err_ns  receives the error estimate (may be NULL)
  * @return 0, or -1 while there is no model yet
  */
 int phc_track_to_sys(const struct phc_track *t, int64_t phc_ns, int64_t *sys_ns,
 		     double *err_ns);
 
-/** Same on a model copy (hot paths that convert many stamps). */
-int64_t phc_model_to_sys(const struct phc_model *m, int64_t phc_ns, double *err_ns);
+/** Same on copies of the model and the log (hot paths that convert many
+    stamps; adj NULL: not steered). */
+int64_t phc_model_to_sys(const struct phc_model *m, const struct phc_sysadj *adj,
+			 int64_t phc_ns, double *err_ns);
 
 #endif

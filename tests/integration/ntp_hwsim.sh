@@ -5,7 +5,10 @@
 # must convert to system time.  A chronyd client with hwtimestamp and
 # xleave (noselect: it keeps its own clock) must log interleaved samples
 # with hardware stamps on both sides ("4I H H") and measure the offset the
-# emulator knows is true (sysS - sysC) within 2 us.  A second run hides
+# emulator knows is true (sysS - sysC).  On the ideal wire (1.5 us +- 50 ns)
+# the median must be within 15 ns: an RX stamp left at the start of the
+# frame (chronyd moves its own to the end) would put it 38 ns off at veth's
+# 10 Gb/s.  A second run, on the kernel's stamps, hides
 # PTP_SYS_OFFSET_PRECISE and _EXTENDED so the basic ioctl is used.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/ntp_lib.sh"
@@ -13,7 +16,7 @@ RUN=${NTP_HWSIM_RUN:-20}
 
 tl_init ntp_hwsim
 [ -x "$HWSIM_BIN/hwsimctl" ] || { tl_fail "hwsim not built"; tl_finish; }
-hwsim_init
+hwsim_init --wire ideal --delay 1500 --jitter 50 >/dev/null
 ntp_net || { tl_fail "namespaces"; tl_finish; }
 hwsimctl add-phc "$IF_S" --netns "$NS_S" --offset 5 --freq 12 >/dev/null
 hwsimctl add-phc "$IF_C" --netns "$NS_C" --offset -3 --freq -25 >/dev/null
@@ -58,8 +61,8 @@ true_off=$(( $(hwsimctl offset sysS) - $(hwsimctl offset sysC) ))
 med=$(awk '/ 4I H H$/ && NF == 20 { print $12 }' "$M" | tail -n +4 | sort -g |
 	awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] * 1e9; else print "nan" }')
 tl_log "offset: chronyd median $med ns, emulator truth $true_off ns"
-awk -v m="$med" -v t="$true_off" 'BEGIN { d = m - t; exit !(m == m && d < 2000 && d > -2000) }' &&
-	tl_pass "served time within 2 us of truth ($med ns vs $true_off ns)" ||
+awk -v m="$med" -v t="$true_off" 'BEGIN { d = m - t; exit !(m == m && d <= 15 && d >= -15) }' &&
+	tl_pass "served time within 15 ns of truth ($med ns vs $true_off ns)" ||
 	tl_fail "chronyd measured $med ns vs truth $true_off ns"
 
 st=$(bctl --json serverstats)
@@ -71,9 +74,15 @@ if [ "${hrx:-0}" -ge 10 ] && [ "${htx:-0}" -ge 10 ] && [ "${il:-0}" -ge 10 ]; th
 else
 	tl_fail "serverstats: hw rx $hrx, hw tx $htx, interleaved $il"
 fi
+view=$(bctl serverstats)
+echo "$view" | grep -q '^RX stamp to end of frame *: +75.2 ns (10000 Mb/s)$' &&
+	echo "$view" | grep -q '^NIC B clock to system error *: [0-9.]* ns (1[0-9] samples, 0 restarts)$' &&
+	tl_pass "serverstats: $(echo "$view" | grep -E 'frame|NIC B clock' | tr -s ' ' | paste -sd ';')" ||
+	tl_fail "serverstats view: $(echo "$view" | tail -4)"
 
 # The basic PTP_SYS_OFFSET when the driver has neither PRECISE nor EXTENDED.
 tl_stop
+hwsimctl wire kernel >/dev/null
 hwsimctl set "$IF_S" --disable precise,extended >/dev/null 2>&1 ||
 	hwsimctl disable precise,extended >/dev/null
 NTP_SOCK=$TL_TMP/bridged2.sock
@@ -81,7 +90,7 @@ ntp_conf "allow=10.0.0.0/8" "local_stratum=1" "hwtimestamp=yes"
 start_bridged bridged2 || { tl_fail "bridged (basic ioctl) did not start"; tl_finish; }
 sleep 2
 out=$(probe -n 3 -i 100 "$SRV" 123 | tail -1)
-if grep -q "PTP_SYS_OFFSET)" "$TL_TMP/bridged2.log" && echo "$out" | grep -q "received 3"; then
+if grep -q "(PHC [^,]*, PTP_SYS_OFFSET," "$TL_TMP/bridged2.log" && echo "$out" | grep -q "received 3"; then
 	tl_pass "basic PTP_SYS_OFFSET fallback serves: $out"
 else
 	tl_fail "fallback: $(grep 'ntp:\|phc:' "$TL_TMP/bridged2.log" | head -5) / $out"
