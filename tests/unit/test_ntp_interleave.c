@@ -130,7 +130,11 @@ static void basic_then_interleaved(void **state)
 	assert_int_equal(st.interleaved, 2);
 	assert_true(st.tx_ts_sw >= 2);
 	assert_int_equal(st.tx_ts_unmatched, 0);
-	assert_int_equal(st.rx_ts_sw, 6);
+	/* The kernel switches RX stamping on through deferred work, so the
+	   first datagram on a busy machine may come without one (chronyd keeps
+	   a dummy socket for that); then we read the clock ourselves. */
+	assert_int_equal(st.rx_ts_sw + st.rx_ts_daemon, 6);
+	assert_true(st.rx_ts_sw >= 5);
 }
 
 static void refused_requests(void **state)
