@@ -143,21 +143,28 @@ int phc_nl_tsinfo_phc(const char *ifname)
 	return index;
 }
 
-static int ioctl_tsinfo_phc(const char *ifname)
+/* One SIOCETHTOOL request; data starts with its ETHTOOL_* cmd. */
+static int ethtool_ioctl(const char *ifname, void *data)
 {
-	struct ethtool_ts_info info = { .cmd = ETHTOOL_GET_TS_INFO };
 	struct ifreq ifr;
 	int fd, r;
 
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ifr.ifr_data = data;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	r = ioctl(fd, SIOCETHTOOL, &ifr);
 	close(fd);
-	return r < 0 ? -1 : info.phc_index;
+	return r;
+}
+
+static int ioctl_tsinfo_phc(const char *ifname)
+{
+	struct ethtool_ts_info info = { .cmd = ETHTOOL_GET_TS_INFO };
+
+	return ethtool_ioctl(ifname, &info) < 0 ? -1 : info.phc_index;
 }
 
 int phc_find_index(const char *ifname, const char **how)
@@ -191,18 +198,8 @@ static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
 static int ioctl_link_speed(const char *ifname)
 {
 	struct ethtool_cmd cmd = { .cmd = ETHTOOL_GSET };
-	struct ifreq ifr;
-	int fd, r;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&cmd;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	r = ioctl(fd, SIOCETHTOOL, &ifr);
-	close(fd);
-	return r < 0 ? -1 : (int)ethtool_cmd_speed(&cmd);
+	return ethtool_ioctl(ifname, &cmd) < 0 ? -1 : (int)ethtool_cmd_speed(&cmd);
 }
 
 int phc_link_speed(const char *ifname)

@@ -65,7 +65,11 @@ hwsimctl add-sysclk clfl --offset 0.3 --freq 20 >/dev/null
 
 pb_gm gm "$NGM" "$IGM" 100 || tl_finish
 
-# ptpbridge
+# ptpbridge (BENCH_BR_PTP: extra [ptp] lines, e.g. "delay_filter_length = 64",
+# for trying a tuning against the same reference)
+pb_bridge_conf br "$IA" "$IB"
+[ -z "${BENCH_BR_PTP:-}" ] || printf '%s\n' "$BENCH_BR_PTP" |
+	sed -i '/^\[ptp\]$/r /dev/stdin' "$TL_TMP/br.conf"
 pb_bridge br
 pb_chronyd cl "$NCL" clsys "$ICL" 10.78.2.1
 
@@ -84,28 +88,22 @@ tl_bg refptp "$PB_HWSIM_RUN" -n "$NREF" -s refsys -- ptp4l -f "$TL_TMP/ref-ptp4l
 tl_wait_log refptp 'INITIALIZING to LISTENING' 10 || tl_fail "reference ptp4l did not start"
 tl_bg refphc2sys "$PB_HWSIM_RUN" -n "$NREF" -s refsys -- \
 	phc2sys -s "$RA" -c CLOCK_REALTIME -w -z "$TL_TMP/ref-ptp4l.sock" -m
-mkdir -p -m 700 "$TL_TMP/refntp"
-cat >"$TL_TMP/refntp.conf" <<EOC
-bindaddress 10.78.3.1
-hwtimestamp $RB
+# chronyd -x as a stratum-1 server of its system clock: NAME NS SYSCLK ADDR IFACE
+ntp_chronyd() {
+	mkdir -p -m 700 "$TL_TMP/$1"
+	cat >"$TL_TMP/$1.conf" <<EOC
+bindaddress $4
+hwtimestamp $5
 local stratum 1
 allow
-bindcmdaddress $TL_TMP/refntp/chronyd.sock
-pidfile $TL_TMP/refntp/chronyd.pid
+bindcmdaddress $TL_TMP/$1/chronyd.sock
+pidfile $TL_TMP/$1/chronyd.pid
 EOC
-tl_bg refntp "$PB_HWSIM_RUN" -n "$NREF" -s refsys -- chronyd -x -d -u root -f "$TL_TMP/refntp.conf"
+	tl_bg "$1" "$PB_HWSIM_RUN" -n "$2" -s "$3" -- chronyd -x -d -u root -f "$TL_TMP/$1.conf"
+}
+ntp_chronyd refntp "$NREF" refsys 10.78.3.1 "$RB"
 pb_chronyd clr "$NCLR" clref "$RCL" 10.78.3.1
-
-mkdir -p -m 700 "$TL_TMP/flntp"
-cat >"$TL_TMP/flntp.conf" <<EOC
-bindaddress 10.78.4.1
-hwtimestamp $FB
-local stratum 1
-allow
-bindcmdaddress $TL_TMP/flntp/chronyd.sock
-pidfile $TL_TMP/flntp/chronyd.pid
-EOC
-tl_bg flntp "$PB_HWSIM_RUN" -n "$NFL" -s flsys -- chronyd -x -d -u root -f "$TL_TMP/flntp.conf"
+ntp_chronyd flntp "$NFL" flsys 10.78.4.1 "$FB"
 pb_chronyd clf "$NCLF" clfl "$FCL" 10.78.4.1
 
 tl_log "warming up $WARMUP s ($WIRE wire${WIRE:+, delay $DELAY ns jitter $JITTER ns})"
@@ -144,4 +142,5 @@ printf '  %-12s %-22s | %-22s | %s\n' "ptpbridge" "$(stats 2 37e9 | cut -d' ' -f
 	"$(stats 4 | cut -d' ' -f1-3,5)" "$(stats 6 c4 | cut -d' ' -f1-3,5)"
 printf '  %-12s %-22s | %-22s | %s\n' "reference" "$(stats 3 37e9 | cut -d' ' -f1-3,5)" \
 	"$(stats 5 | cut -d' ' -f1-3,5)" "$(stats 7 c5 | cut -d' ' -f1-3,5)"
+pb_ctl br serverstats | grep -E '^(NIC B clock|RX stamp)' | sed 's/^/  ptpbridge /'
 tl_finish
