@@ -256,6 +256,16 @@ def main():
             if want not in out:
                 raise Fail(f"expected {want!r}:\n{out}")
         step("boot1: user ptpbridge, /run/ptpbridge, /data/state, /etc/ptpbridge as the tables say")
+        # bridged runs as ptpbridge with four capabilities (CAP_NET_BIND_SERVICE,
+        # NET_ADMIN, NET_RAW, SYS_TIME: 0x2003400) and reaches the PHCs
+        # through its group (the stuck-PHC check above opened one).
+        out = c.must("grep -E '^(Uid|CapEff|Seccomp):' /proc/$(pidof bridged)/status;"
+                     " stat -c '%n %a %G' /dev/ptp0")
+        for want in ("Uid:\t990\t990\t990\t990", "CapEff:\t0000000002003400",
+                     "Seccomp:\t2", "/dev/ptp0 660 ptpbridge"):
+            if want not in out:
+                raise Fail(f"expected {want!r} for the running bridged:\n{out}")
+        step("boot1: bridged runs as ptpbridge, 4 capabilities, seccomp on, /dev/ptp0 its group's")
         c.must(f"bridgectl config set {SET_KEY} {SET_VALUE}")
         out = c.must("bridgectl config check && grep -i domainNumber /data/ptpbridge/bridge.conf")
         if not re.search(r"domainNumber\s*=\s*24", out):
