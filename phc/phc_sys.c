@@ -389,9 +389,17 @@ static void tick(void *arg)
 		}
 		in.clock_ok = good_updates >= CLOCK_OK_UPDATES;
 	} else {
-		/* The engine steers CLOCK_REALTIME itself. */
+		/* The engine steers CLOCK_REALTIME itself.  Its frequency
+		   changes reach ntp/'s conversion of NIC B's stamps from here,
+		   up to a tick late (docs/design-notes.md). */
 		struct timespec rt;
+		double f = clockadj_get_freq(CLOCK_REALTIME);
 
+		if (!freq_set || f != last_freq_set) {
+			phc_sysadj_freq(f);
+			last_freq_set = f;
+			freq_set = true;
+		}
 		clock_gettime(CLOCK_REALTIME, &rt);
 		utc_offset_now(&ps, (long long)rt.tv_sec, &utc_offset, &leap);
 		err = ps.offset_ns;
