@@ -23,7 +23,8 @@
 #include <time.h>
 
 #define HWSIM_MAGIC 0x4857534dU
-#define HWSIM_VERSION 4
+#define HWSIM_VERSION 5
+#define HWSIM_MAX_PPS 4
 #define HWSIM_MAX_CLOCKS 32
 #define HWSIM_STEPS 16
 #define HWSIM_WIRE_SLOTS 4096
@@ -97,6 +98,10 @@ struct hwsim_shm {
 	int64_t wire_jitter_ns;
 	uint64_t eperm_count;
 	uint64_t wire_hits, wire_misses;
+	/* /dev/ppsN, N < pps_count: an assert edge at every second of truth
+	   (UTC) + pps_offset_ns[N], as a GNSS receiver's PPS output */
+	uint32_t pps_count;
+	int64_t pps_offset_ns[HWSIM_MAX_PPS];
 	struct hwsim_clock clocks[HWSIM_MAX_CLOCKS];
 	volatile uint64_t wire_head;
 	struct hwsim_wire_slot wire[HWSIM_WIRE_SLOTS];

@@ -49,6 +49,7 @@ static void usage(void)
 		"  set CLOCK [--offset S] [--freq PPM] [--wander PPM] [--rx-delay NS] [--read-delay NS]\n"
 		"      [--disable LIST]\n"
 		"  wire kernel|ideal [--delay NS] [--jitter NS]\n"
+		"  pps N [--offset NS]   /dev/ppsN: an edge each second of truth + NS\n"
 		"  disable LIST\n"
 		"  show\n"
 		"  offset CLOCK\n"
@@ -500,6 +501,20 @@ int main(int argc, char **argv)
 			wire_opts(3, args, 1);
 		}
 		wire_opts(argc, argv, 2);
+		return 0;
+	} else if (!strcmp(cmd, "pps")) {
+		long n;
+
+		if (argc < 2 || (n = (long)num(argv[1])) < 0 || n >= HWSIM_MAX_PPS ||
+		    (argc != 2 && (argc != 4 || strcmp(argv[2], "--offset")))) {
+			usage();
+		}
+		hwsim_lock(shm);
+		shm->pps_offset_ns[n] = argc == 4 ? (int64_t)num(argv[3]) : 0;
+		if ((uint32_t)n >= shm->pps_count) {
+			shm->pps_count = (uint32_t)n + 1;
+		}
+		hwsim_unlock(shm);
 		return 0;
 	} else if (!strcmp(cmd, "disable")) {
 		if (argc < 2) {

@@ -36,6 +36,7 @@
 #include <linux/netlink.h>
 #include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
+#include <linux/pps.h>
 #include <linux/ptp_clock.h>
 #include <linux/sockios.h>
 #include <math.h>
@@ -81,11 +82,11 @@ int __adjtimex(struct timex *tx);
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 
-enum fd_kind { FD_NONE = 0, FD_PHC = 1, FD_SOCK = 2, FD_GENL = 3, FD_RT_TIMER = 4 };
+enum fd_kind { FD_NONE = 0, FD_PHC = 1, FD_SOCK = 2, FD_GENL = 3, FD_RT_TIMER = 4, FD_PPS = 5 };
 
 struct fd_info {
 	uint8_t kind;
-	int8_t phc_index;        /* FD_PHC */
+	int8_t phc_index;        /* FD_PHC; N of /dev/ppsN for FD_PPS */
 	uint32_t ts_req;         /* SO_TIMESTAMPING flags the program asked for */
 	uint32_t ts_txreq;       /* TX flags asked per message (cmsg), sticky */
 	int32_t bound_ifindex;   /* SO_BINDTODEVICE */
@@ -633,12 +634,29 @@ static int phc_path_index(const char *path)
 	return (int)n;
 }
 
+static int do_pps_ioctl(struct fd_info *f, unsigned long req, void *arg);
+
+static int pps_path_index(const char *path)
+{
+	char *end;
+	long n;
+
+	if (!path || strncmp(path, "/dev/pps", 8) || !path[8]) {
+		return -1;
+	}
+	n = strtol(path + 8, &end, 10);
+	return *end || n < 0 || n >= HWSIM_MAX_PPS ? -1 : (int)n;
+}
+
 static int open_phc(const char *path, int flags)
 {
-	int idx = phc_path_index(path), fd;
+	int idx = phc_path_index(path), fd, kind = FD_PHC;
 	struct fd_info *f;
 
-	if (idx < 0 || !shm || !hwsim_find_phc_index(shm, idx)) {
+	if (idx < 0 && shm && (idx = pps_path_index(path)) >= 0 &&
+	    (uint32_t)idx < shm->pps_count) {
+		kind = FD_PPS;
+	} else if (idx < 0 || !shm || !hwsim_find_phc_index(shm, idx)) {
 		return -2;
 	}
 	/* A real file descriptor that nothing can misuse stands for the PHC. */
@@ -651,7 +669,7 @@ static int open_phc(const char *path, int flags)
 	}
 	if (fd >= 0) {
 		memset(f, 0, sizeof(*f));
-		f->kind = FD_PHC;
+		f->kind = (uint8_t)kind;
 		f->phc_index = (int8_t)idx;
 		dbg("open %s -> fd %d", path, fd);
 	}
@@ -984,6 +1002,9 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	if (f && f->kind == FD_PHC) {
 		return do_phc_ioctl(f, req, arg);
 	}
+	if (f && f->kind == FD_PPS) {
+		return do_pps_ioctl(f, req, arg);
+	}
 	if (shm && arg) {
 		if (req == SIOCETHTOOL) {
 			r = do_ethtool(arg);
@@ -998,6 +1019,50 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 		}
 	}
 	return real_ioctl(fd, req, arg);
+}
+
+/* --- PPS ----------------------------------------------------------------- */
+/* The LinuxPPS ioctls that timepps.h uses.  An edge at every second of
+   truth + the source's offset, stamped with this process's system clock
+   as the kernel would (at the edge, not when fetched).  PPS_FETCH never
+   waits: the newest edge is always there. */
+static int do_pps_ioctl(struct fd_info *f, unsigned long req, void *arg)
+{
+	static __thread struct pps_kparams params = {
+		.api_version = PPS_API_VERS, .mode = PPS_CAPTUREASSERT | PPS_TSFMT_TSPEC,
+	};
+
+	if (!arg) {
+		errno = EFAULT;
+		return -1;
+	}
+	switch (req) {
+	case PPS_GETPARAMS:
+		*(struct pps_kparams *)arg = params;
+		return 0;
+	case PPS_SETPARAMS:
+		params = *(struct pps_kparams *)arg;
+		params.api_version = PPS_API_VERS;
+		return 0;
+	case PPS_GETCAP:
+		*(int *)arg = PPS_CAPTUREASSERT | PPS_OFFSETASSERT | PPS_CANWAIT | PPS_TSFMT_TSPEC;
+		return 0;
+	case PPS_FETCH: {
+		struct pps_fdata *d = arg;
+		int64_t off = shm->pps_offset_ns[f->phc_index], T = hwsim_truth() - off;
+		int64_t k = T / NS, edge = k * NS + off, stamp = sys_at(edge);
+
+		memset(&d->info, 0, sizeof(d->info));
+		d->info.assert_sequence = (uint32_t)k;
+		d->info.assert_tu.sec = stamp / NS;
+		d->info.assert_tu.nsec = (int32_t)(stamp % NS);
+		d->info.current_mode = params.mode;
+		return 0;
+	}
+	default:
+		errno = ENOTTY;
+		return -1;
+	}
 }
 
 /* --- sockets ------------------------------------------------------------- */
