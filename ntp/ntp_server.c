@@ -1030,7 +1030,7 @@ static void set_ts_mode(void)
 		snprintf(speed, sizeof(speed), "%d Mb/s", srv.link_mbps);
 	snprintf(srv.ts_mode, sizeof(srv.ts_mode), "%s RX, %s TX (PHC /dev/ptp%d, %s, %s)",
 		 srv.hw_rx ? "hardware" : "software", srv.hw_tx ? "hardware" : "software",
-		 srv.phc.index, phc_sysoff_method_name(srv.phc.method), speed);
+		 srv.phc.index, phc_sysoff_method_short(srv.phc.method), speed);
 }
 
 /* Once a second: a PHC B sample for the conversion, and the link speed
@@ -1045,6 +1045,7 @@ static void phc_sample_cb(void *arg)
 		phc_sysadj_read(&adj);
 		phc_track_add(&srv.track, &smp, &adj);
 	}
+	set_ts_mode();		/* the method may have stepped down */
 	if (!srv.hw_rx)
 		return;
 	mbps = phc_link_speed(srv.ifname);

@@ -247,3 +247,15 @@ const char *phc_sysoff_method_name(int method)
 		return "none";
 	}
 }
+
+const char *phc_sysoff_method_short(int method)
+{
+	static const char *const names[] = {
+		[PHC_SYSOFF_PRECISE] = "precise", [PHC_SYSOFF_EXTENDED] = "extended",
+		[PHC_SYSOFF_BASIC] = "basic",
+	};
+
+	if (method < 0 || method >= (int)(sizeof(names) / sizeof(names[0])) || !names[method])
+		return "none";
+	return names[method];
+}

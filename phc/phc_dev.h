@@ -91,7 +91,10 @@ int phc_hwtstamp_enable(int sock, const char *ifname, int tx_type, int rx_filter
  */
 int phc_hwtstamp_get(int sock, const char *ifname, int *tx_type, int *rx_filter);
 
+/** "PTP_SYS_OFFSET_PRECISE" etc., for logs */
 const char *phc_sysoff_method_name(int method);
+/** "precise", "extended", "basic": for status lines */
+const char *phc_sysoff_method_short(int method);
 
 /**
  * Link speed of an interface in Mb/s (ethtool netlink, then the
