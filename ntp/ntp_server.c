@@ -335,6 +335,12 @@ static int64_t rx_frame_ns(const struct batch_ref *br, int family, size_t ntp_le
 	return ((int64_t)l2 * 8 * br->rx_bit_ps + 500) / 1000;
 }
 
+/* The same for a 48-byte request over IPv4, at mbps: what status shows. */
+static double basic_frame_ns(int mbps)
+{
+	return (14 + 20 + 8 + NTP_HEADER_LEN + 4) * 8 * 1000.0 / mbps;
+}
+
 /* A kernel timestamp cmsg: ts[0] software, ts[2] raw hardware; frame_ns
    is added to a hardware stamp (rx_frame_ns for RX, 0 for TX). */
 static bool stamp_from_cmsg(const struct scm_timestamping *t, const struct batch_ref *br,
@@ -1053,7 +1059,7 @@ static void phc_sample_cb(void *arg)
 		return;
 	if (mbps > 0)
 		log_info("ntp: %s at %d Mb/s: hardware RX stamps are moved %.1f ns to the end of a 48-byte request's frame",
-			 srv.ifname, mbps, (14 + 20 + 8 + NTP_HEADER_LEN + 4) * 8 * 1000.0 / mbps);
+			 srv.ifname, mbps, basic_frame_ns(mbps));
 	else if (!arg)
 		log_warn("ntp: %s: link speed unknown: hardware RX stamps are taken at the frame's start",
 			 srv.ifname);
@@ -1363,7 +1369,7 @@ void ntp_server_hwclock(struct ntp_hwclock *h)
 	h->samples = m.n;
 	h->restarts = srv.track.resets;
 	if (srv.hw_rx && mbps > 0)
-		h->rx_frame_ns = (14 + 20 + 8 + NTP_HEADER_LEN + 4) * 8 * 1000.0 / mbps;
+		h->rx_frame_ns = basic_frame_ns(mbps);
 }
 
 const char *ntp_server_ts_mode(void)

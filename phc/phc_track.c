@@ -3,9 +3,9 @@
  *
  * Samples are taken relative to the newest one so the sums stay small and
  * double keeps ns resolution.  The fit is on sys - C - phc, where C is
- * what our own frequency changes added to the system clock (phc_sysadj).  Each sample is weighted by the inverse
- * square of its own uncertainty (+1 ns so a PRECISE cross-timestamp does
- * not get an infinite weight).
+ * what our own frequency changes added to the system clock (phc_sysadj).
+ * Each sample is weighted by the inverse square of its own uncertainty
+ * (+1 ns so a PRECISE cross-timestamp does not get an infinite weight).
  */
 #include "phc/phc_track.h"
 
