@@ -54,15 +54,21 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int tsinfo_cb(const struct nlmsghdr *nlh, void *data)
+/* One u32 attribute of a genetlink answer, by type. */
+struct u32_attr {
+	uint16_t type;
+	int value;		/* (int) of the u32; stays as set when absent */
+};
+
+static int u32_attr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nlattr *attr;
-	int *index = data;
+	struct u32_attr *a = data;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == ETHTOOL_A_TSINFO_PHC_INDEX &&
+		if (mnl_attr_get_type(attr) == a->type &&
 		    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			*index = (int)mnl_attr_get_u32(attr);
+			a->value = (int)mnl_attr_get_u32(attr);
 	}
 	return MNL_CB_OK;
 }
@@ -135,12 +141,12 @@ out:
 
 int phc_nl_tsinfo_phc(const char *ifname)
 {
-	int index = -1;
+	struct u32_attr a = { ETHTOOL_A_TSINFO_PHC_INDEX, -1 };
 
 	if (ethtool_nl_get(ifname, ETHTOOL_MSG_TSINFO_GET, ETHTOOL_A_TSINFO_HEADER,
-			   tsinfo_cb, &index))
+			   u32_attr_cb, &a))
 		return -1;
-	return index;
+	return a.value;
 }
 
 /* One SIOCETHTOOL request; data starts with its ETHTOOL_* cmd. */
@@ -182,19 +188,6 @@ int phc_find_index(const char *ifname, const char **how)
 
 /* --- ethtool: link speed -------------------------------------------------- */
 
-static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nlattr *attr;
-	int *mbps = data;
-
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == ETHTOOL_A_LINKMODES_SPEED &&
-		    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			*mbps = (int)mnl_attr_get_u32(attr);
-	}
-	return MNL_CB_OK;
-}
-
 static int ioctl_link_speed(const char *ifname)
 {
 	struct ethtool_cmd cmd = { .cmd = ETHTOOL_GSET };
@@ -204,10 +197,13 @@ static int ioctl_link_speed(const char *ifname)
 
 int phc_link_speed(const char *ifname)
 {
+	struct u32_attr a = { ETHTOOL_A_LINKMODES_SPEED, -1 };
 	int mbps = -1;
 
-	if (ethtool_nl_get(ifname, ETHTOOL_MSG_LINKMODES_GET, ETHTOOL_A_LINKMODES_HEADER,
-			   linkmodes_cb, &mbps) || mbps == -1)
+	if (!ethtool_nl_get(ifname, ETHTOOL_MSG_LINKMODES_GET, ETHTOOL_A_LINKMODES_HEADER,
+			    u32_attr_cb, &a))
+		mbps = a.value;
+	if (mbps == -1)
 		mbps = ioctl_link_speed(ifname);
 	/* SPEED_UNKNOWN is (u32)-1: no carrier, or a driver that cannot say */
 	return mbps > 0 ? mbps : -1;

@@ -619,33 +619,30 @@ EXPORT int timerfd_settime(int fd, int flags, const struct itimerspec *nv,
 }
 
 /* --- open/close of /dev/ptpN --------------------------------------------- */
-static int phc_path_index(const char *path)
+/* N of PREFIX<N> (N <= max), or -1 */
+static int dev_path_index(const char *path, const char *prefix, long max)
 {
+	size_t k = strlen(prefix);
 	char *end;
 	long n;
 
-	if (!path || strncmp(path, "/dev/ptp", 8) || !path[8]) {
+	if (!path || strncmp(path, prefix, k) || !path[k]) {
 		return -1;
 	}
-	n = strtol(path + 8, &end, 10);
-	if (*end || n < 0 || n > 127) {
-		return -1;
-	}
-	return (int)n;
+	n = strtol(path + k, &end, 10);
+	return *end || n < 0 || n > max ? -1 : (int)n;
+}
+
+static int phc_path_index(const char *path)
+{
+	return dev_path_index(path, "/dev/ptp", 127);
 }
 
 static int do_pps_ioctl(struct fd_info *f, unsigned long req, void *arg);
 
 static int pps_path_index(const char *path)
 {
-	char *end;
-	long n;
-
-	if (!path || strncmp(path, "/dev/pps", 8) || !path[8]) {
-		return -1;
-	}
-	n = strtol(path + 8, &end, 10);
-	return *end || n < 0 || n >= HWSIM_MAX_PPS ? -1 : (int)n;
+	return dev_path_index(path, "/dev/pps", HWSIM_MAX_PPS - 1);
 }
 
 static int open_phc(const char *path, int flags)

@@ -87,14 +87,14 @@ static int linkmodes_reply(uint32_t speed)
 {
 	char buf[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	int mbps = -7;
+	struct u32_attr a = { ETHTOOL_A_LINKMODES_SPEED, -7 };
 
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr));
 	mnl_attr_put_u8(nlh, ETHTOOL_A_LINKMODES_AUTONEG, 1);
 	mnl_attr_put_u32(nlh, ETHTOOL_A_LINKMODES_SPEED, speed);
 	mnl_attr_put_u8(nlh, ETHTOOL_A_LINKMODES_DUPLEX, 1);
-	assert_int_equal(linkmodes_cb(nlh, &mbps), MNL_CB_OK);
-	return mbps;
+	assert_int_equal(u32_attr_cb(nlh, &a), MNL_CB_OK);
+	return a.value;
 }
 
 static void test_link_speed(void **st)
