@@ -110,6 +110,21 @@ static int sysoff_precise(struct phc_dev *dev, struct phc_sys_sample *s)
 	return 0;
 }
 
+/* Of (sys, PHC, sys) readings keep the one with the narrowest sys window:
+   its midpoint is the sample, half the width its uncertainty. */
+static void keep_tightest(int64_t t1, int64_t phc, int64_t t2, int64_t *best,
+			  struct phc_sys_sample *s)
+{
+	int64_t w = t2 - t1;
+
+	if (w >= 0 && w < *best) {
+		*best = w;
+		s->phc_ns = phc;
+		s->sys_ns = t1 + w / 2;
+		s->err_ns = (w + 1) / 2;
+	}
+}
+
 static int sysoff_extended(struct phc_dev *dev, int n, struct phc_sys_sample *s)
 {
 	struct ptp_sys_offset_extended e;
@@ -120,17 +135,8 @@ static int sysoff_extended(struct phc_dev *dev, int n, struct phc_sys_sample *s)
 	e.n_samples = n;
 	if (ioctl(dev->fd, PTP_SYS_OFFSET_EXTENDED, &e) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		int64_t t1 = ts_ns(&e.ts[i][0]), t2 = ts_ns(&e.ts[i][2]);
-		int64_t w = t2 - t1;
-
-		if (w >= 0 && w < best) {
-			best = w;
-			s->phc_ns = ts_ns(&e.ts[i][1]);
-			s->sys_ns = t1 + w / 2;
-			s->err_ns = (w + 1) / 2;
-		}
-	}
+	for (i = 0; i < n; i++)
+		keep_tightest(ts_ns(&e.ts[i][0]), ts_ns(&e.ts[i][1]), ts_ns(&e.ts[i][2]), &best, s);
 	return best == INT64_MAX ? -1 : 0;
 }
 
@@ -145,17 +151,9 @@ static int sysoff_basic(struct phc_dev *dev, int n, struct phc_sys_sample *s)
 	if (ioctl(dev->fd, PTP_SYS_OFFSET, &b) < 0)
 		return -1;
 	/* ts[] = sys, phc, sys, phc, ..., sys */
-	for (i = 0; i < n; i++) {
-		int64_t t1 = ts_ns(&b.ts[2 * i]), t2 = ts_ns(&b.ts[2 * i + 2]);
-		int64_t w = t2 - t1;
-
-		if (w >= 0 && w < best) {
-			best = w;
-			s->phc_ns = ts_ns(&b.ts[2 * i + 1]);
-			s->sys_ns = t1 + w / 2;
-			s->err_ns = (w + 1) / 2;
-		}
-	}
+	for (i = 0; i < n; i++)
+		keep_tightest(ts_ns(&b.ts[2 * i]), ts_ns(&b.ts[2 * i + 1]), ts_ns(&b.ts[2 * i + 2]),
+			      &best, s);
 	return best == INT64_MAX ? -1 : 0;
 }
 
