@@ -601,6 +601,12 @@ static int handler(void *user, const char *section, const char *key, const char 
 	}
 	if (section_index(section) < 0)
 		return 1;	/* reported once, at its header, by the reader */
+	if (*value == ';') {
+		/* "key =;x": after a space the ';' would start a comment, so
+		   no value can begin with one (conf_show could not write it) */
+		add_error(p, p->line, "%s.%s: a value cannot start with ';'", section, key);
+		return 1;
+	}
 	it = conf_find(section, key);
 	if (!it) {
 		if (!strcmp(section, "ptp") && passthrough_check) {

@@ -212,6 +212,9 @@ static void bad_values(void **state)
 	assert_true(has_error("t.conf:2: ptp.interface: 'a/b' is not an interface name"));
 	assert_int_equal(load("[ptp]\ninterface = abcdefghijklmnopq\n[ntp]\ninterface = eth1\n"), -1);
 	assert_true(has_error("ptp.interface: too long (at most 15 characters)"));
+	/* found by fuzz_conf: "= ;eth1" would be a comment once shown */
+	assert_int_equal(load("[ptp]\ninterface = eth0\n[ntp]\ninterface =;eth1\n"), -1);
+	assert_true(has_error("t.conf:4: ntp.interface: a value cannot start with ';'"));
 }
 
 static void repeated_key(void **state)
