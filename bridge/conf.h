@@ -86,6 +86,7 @@ struct bridge_conf {
 		double holdover_drift;	/**< ppm */
 		double holdover_max;	/**< s */
 		char pps_device[CONF_PATH_MAX];	/**< "" = off */
+		bool phc_filter;	/**< steer to PHC A minus ptp/'s filtered offset */
 	} clock;
 
 	struct {

@@ -96,6 +96,8 @@ const struct conf_item conf_table[] = {
 	       "ppm: root dispersion grows by this x holdover age"),
 	SCALAR("clock", "holdover_max", CT_DURATION, "1h", 0, 1e9, 0, NULL, clock.holdover_max,
 	       "after this long in holdover the server says unsynchronised (leap 3)"),
+	SCALAR("clock", "phc_filter", CT_BOOL, "yes", 0, 0, 0, NULL, clock.phc_filter,
+	       "steer the system clock to PHC A minus its offset filtered over a minute (no: to PHC A)"),
 	SCALAR("clock", "pps_device", CT_PATH, "", 0, 0, 0, NULL, clock.pps_device,
 	       "optional PPS input (/dev/ppsN) checking PHC A; empty: off"),
 

@@ -310,6 +310,13 @@ static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 
 	/* PHC A counts TAI when the GM uses the PTP timescale. */
 	err = (double)sys_minus_phc + (ps->ptp_timescale || !ps->running ? off * 1e9 : 0);
+	/* The GM's time is PHC A minus its offset: the engine's servo leaves
+	   PHC A with the noise of its last Syncs, ptp/ knows it better over
+	   a minute of them (docs/design-notes.md). */
+	trk.phc_filtered = conf.clock.phc_filter &&
+			   ptp_phc_offset((int64_t)ts - sys_minus_phc, &trk.phc_filter_ns, NULL);
+	if (trk.phc_filtered)
+		err += trk.phc_filter_ns;
 	if (!ptp_ever_locked)
 		return err;	/* PHC A is not yet on the GM's time */
 
@@ -477,6 +484,8 @@ static void tracking_json(struct json_object *o)
 						   s.ref_time.tv_nsec * 1e-9));
 	ADD(o, "system_offset_ns", json_object_new_double(trk.sys_offset_ns));
 	ADD(o, "rms_offset_ns", json_object_new_double(trk.rms_offset_ns));
+	ADD(o, "phc_filtered", json_object_new_boolean(trk.phc_filtered));
+	ADD(o, "phc_filter_ns", json_object_new_double(trk.phc_filter_ns));
 	ADD(o, "frequency_ppb", json_object_new_double(trk.freq_ppb));
 	ADD(o, "update_interval_s", json_object_new_double(trk.update_interval));
 	ADD(o, "root_delay_s", json_object_new_double(s.root_delay));

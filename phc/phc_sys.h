@@ -30,7 +30,11 @@ struct phc_tracking {
 	const char *sysoff_method;	/**< "precise", "extended", "basic", "none" */
 	int ref_sync;			/**< enum ref_sync last published */
 	bool ever_synced;
-	double sys_offset_ns;		/**< last CLOCK_REALTIME - (PHC A - TAI-UTC) */
+	/** last CLOCK_REALTIME - (PHC A - filtered PHC A offset - TAI-UTC):
+	    what the servo steers out */
+	double sys_offset_ns;
+	bool phc_filtered;		/**< ptp/'s filtered PHC A offset was used */
+	double phc_filter_ns;		/**< that offset, ns */
 	double rms_offset_ns;		/**< RMS of the recent offsets */
 	double freq_ppb;		/**< frequency correction on CLOCK_REALTIME */
 	double measure_delay_ns;	/**< PHC readout delay of the last sample */

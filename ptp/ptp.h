@@ -75,6 +75,12 @@ struct ptp_state {
 	bool ptp_timescale;
 	int time_source;
 
+	/* PHC A - GM over a minute of Syncs (ptp_offset.h) */
+	bool filtered;			/**< the estimate is in use */
+	double filtered_offset_ns;	/**< at the last Sync */
+	double filtered_err_ns;		/**< its standard error */
+	double filter_window_s;		/**< the fit's length */
+
 	uint64_t sync_count;		/**< servo updates seen (ingress time changes) */
 	uint64_t last_sync_mono_ns;	/**< CLOCK_MONOTONIC of the last one, 0 = never */
 	uint64_t dispatches;		/**< clock_poll() calls */
@@ -87,6 +93,13 @@ void ptp_module_stop(void);
 
 /** Copy of the current state (zeroed when the engine is not running). */
 void ptp_get_state(struct ptp_state *s);
+
+/**
+ * PHC A - GM at PHC A time @p phc_ns, filtered over up to a minute of
+ * Syncs: what phc/ subtracts from PHC A to steer the system clock.
+ * @return false when there is no usable estimate (then use PHC A as is)
+ */
+bool ptp_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns);
 
 /** Has the slave a usable reference: port SLAVE and servo locked. */
 bool ptp_state_locked(const struct ptp_state *s);

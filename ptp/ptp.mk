@@ -1,15 +1,16 @@
 # ptp/: linuxptp's engine embedded in bridged (docs/ptp.md).
 
-BRIDGED_SRCS += ptp/ptp_engine.c ptp/ptp_ctl.c
+BRIDGED_SRCS += ptp/ptp_engine.c ptp/ptp_ctl.c ptp/ptp_offset.c
 LINUXPTP_USERS += ptp/ptp_engine.c
 
 # The engine joins the core loop through a poll() wrapper (ptp_engine.c):
 # only bridged, and the unit tests that run the engine, link with it.
 $(BUILD)/bin/bridged: LIBS += -Wl,--wrap=poll
 
-UNIT_TESTS += test_ptp_engine
+UNIT_TESTS += test_ptp_engine test_ptp_offset
 $(BUILD)/tests/test_ptp_engine: LIBS += -Wl,--wrap=poll
 UNIT_EXCLUDE_test_ptp_engine = ptp/ptp_engine.c
+UNIT_EXCLUDE_test_ptp_offset = ptp/ptp_offset.c
 
 # bridgectl's views of the PTP and clock side.
 BRIDGECTL_SRCS += ptp/ptp_view.c

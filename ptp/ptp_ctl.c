@@ -3,6 +3,7 @@
  * "ptp" section of `bridgectl status`.  Reads only struct ptp_state.
  */
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "bridge/ctl.h"
@@ -49,6 +50,11 @@ void ptp_state_to_json(const struct ptp_state *s, struct json_object *o)
 	ADD(cur, "meanPathDelay_ns", json_object_new_double(s->mean_path_delay_ns));
 	ADD(cur, "servo", json_object_new_string(ptp_servo_state_name(s->servo_state)));
 	ADD(cur, "sync_count", json_object_new_int64((int64_t)s->sync_count));
+	/* ours, not IEEE 1588's: PHC A - GM over up to a minute of Syncs */
+	ADD(cur, "filtered", json_object_new_boolean(s->filtered));
+	ADD(cur, "filteredOffset_ns", json_object_new_double(s->filtered_offset_ns));
+	ADD(cur, "filteredOffsetError_ns", json_object_new_double(s->filtered_err_ns));
+	ADD(cur, "filterWindow_s", json_object_new_double(s->filter_window_s));
 	ADD(o, "current", cur);
 
 	ADD(tp, "currentUtcOffset", json_object_new_int(s->utc_offset));
@@ -128,6 +134,11 @@ static void metrics_ptp(FILE *out)
 	GAUGE(out, "ptpbridge_ptp_offset_seconds", "offsetFromMaster.", "%.9f", s.offset_ns * 1e-9);
 	GAUGE(out, "ptpbridge_ptp_mean_path_delay_seconds", "meanPathDelay.", "%.9f",
 	      s.mean_path_delay_ns * 1e-9);
+	GAUGE(out, "ptpbridge_ptp_filtered_offset_seconds",
+	      "PHC A - GM filtered over filter_window (NaN: no estimate).", "%.9f",
+	      s.filtered ? s.filtered_offset_ns * 1e-9 : NAN);
+	GAUGE(out, "ptpbridge_ptp_filter_window_seconds", "Length of the filter's fit.", "%.0f",
+	      s.filter_window_s);
 	GAUGE(out, "ptpbridge_ptp_gm_clock_class", "Grandmaster clockClass.", "%d", s.gm_class);
 	GAUGE(out, "ptpbridge_ptp_utc_offset_seconds", "currentUtcOffset announced.", "%d",
 	      s.utc_offset);

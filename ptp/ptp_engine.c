@@ -30,11 +30,14 @@
 #include <time.h>
 
 #include "clock.h"
+#include "clockadj.h"
 #include "config.h"
 #include "ds.h"
 #include "fsm.h"
 #include "interface.h"
+#include "missing.h"
 #include "msg.h"
+#include "phc.h"
 #include "port.h"
 #include "print.h"
 #include "servo.h"
@@ -47,6 +50,7 @@
 #include "bridge/loop.h"
 #include "ptp/ptp.h"
 #include "ptp/ptp_internal.h"
+#include "ptp/ptp_offset.h"
 
 /* --- the poll() wrapper ---------------------------------------------------- */
 
@@ -108,6 +112,12 @@ static struct ptp_state state;
 static int64_t last_ingress_ns;
 static int registered[ENGINE_MAX_FDS];
 static int n_registered;
+
+/* PHC A's offset, filtered (ptp_offset.c): our own handle on PHC A, to
+   read the frequency the engine set and the time it was set at. */
+static struct pto pto;
+static clockid_t phc_a = CLOCK_INVALID;
+static char pto_gm[24];
 
 static void engine_fd_ready(int fd, short revents, void *arg);
 
@@ -177,6 +187,43 @@ static void copy_identity(char *buf, size_t len, struct ClockIdentity *id)
 	snprintf(buf, len, "%s", cid2str(id));
 }
 
+/* The frequency the engine has set on PHC A, noted at PHC A's time now
+   (some microseconds after the engine set it: a negligible error). */
+static void offset_freq(void)
+{
+	struct timespec ts;
+
+	if (phc_a == CLOCK_INVALID || clock_gettime(phc_a, &ts))
+		return;
+	pto_freq(&pto, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec, clockadj_get_freq(phc_a));
+}
+
+/* A Sync the servo used: a sample of PHC A - GM, while the servo is locked
+   to one GM; anything else starts the estimate again. */
+static void offset_sample(int64_t ingress)
+{
+	bool locked = state.port_state == PTP_PS_SLAVE && state.have_parent &&
+		      (state.servo_state == PTP_SERVO_LOCKED ||
+		       state.servo_state == PTP_SERVO_LOCKED_STABLE);
+
+	if (phc_a == CLOCK_INVALID)
+		return;
+	if (!locked || strcmp(pto_gm, state.gm_identity)) {
+		if (pto.n_bins || pto.bn)
+			log_info("ptp: PHC A filter restarts (%s)",
+				 !locked ? "servo not locked" : "new grandmaster");
+		pto_reset(&pto);
+		snprintf(pto_gm, sizeof(pto_gm), "%s", state.gm_identity);
+		if (!locked)
+			return;
+	}
+	if (pto_sample(&pto, ingress, state.offset_ns))
+		log_notice("ptp: PHC A jumped against the GM; filter restarts");
+	state.filtered = pto_offset_at(&pto, ingress, &state.filtered_offset_ns,
+				       &state.filtered_err_ns);
+	state.filter_window_s = (double)pto.fit.n * (double)PTO_BIN_NS * 1e-9;
+}
+
 static void update_state(void)
 {
 	struct port *p = clock_first_port(engine);
@@ -228,8 +275,10 @@ static void update_state(void)
 	if (ingress != last_ingress_ns && ingress != 0) {
 		state.sync_count++;
 		state.last_sync_mono_ns = loop_now_ns();
+		offset_sample(ingress);
 	}
 	last_ingress_ns = ingress;
+	offset_freq();
 
 	if (prev_port_state != state.port_state)
 		log_notice("ptp: port %s, GM %s class %d", ptp_port_state_name(state.port_state),
@@ -405,6 +454,17 @@ int ptp_module_start(const struct bridge_conf *c)
 	state.software_ts = c->ptp.time_stamping == CONF_TS_SOFTWARE;
 	state.phc_index = state.software_ts ? -1 : interface_phc_index(iface);
 	state.domain = c->ptp.domain_number;
+	pto_init(&pto);
+	pto_gm[0] = 0;
+	if (state.phc_index >= 0) {
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), "/dev/ptp%d", state.phc_index);
+		phc_a = phc_open(dev);
+		if (phc_a == CLOCK_INVALID)
+			log_warn("ptp: cannot open %s: PHC A's offset is not filtered", dev);
+		offset_freq();
+	}
 	if (engine_capture())
 		goto fail;
 	update_state();
@@ -456,7 +516,16 @@ void ptp_module_stop(void)
 	}
 	drop_interfaces();
 	iface = NULL;
+	if (phc_a != CLOCK_INVALID) {
+		phc_close(phc_a);
+		phc_a = CLOCK_INVALID;
+	}
 	memset(&state, 0, sizeof(state));
+}
+
+bool ptp_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns)
+{
+	return engine && phc_a != CLOCK_INVALID && pto_offset_at(&pto, phc_ns, offset_ns, err_ns);
 }
 
 void ptp_get_state(struct ptp_state *s)

@@ -58,6 +58,14 @@ void ptp_view_ptp(struct json_object *d, FILE *out, const struct view_opts *o)
 	fprintf(out, "  stepsRemoved             %.0f\n", view_num(d, "current.stepsRemoved", 0));
 	fprintf(out, "  offsetFromMaster         %.1f ns\n", view_num(d, "current.offsetFromMaster_ns", 0));
 	fprintf(out, "  meanPathDelay            %.1f ns\n", view_num(d, "current.meanPathDelay_ns", 0));
+	if (view_num(d, "current.filtered", 0))
+		fprintf(out, "  offset, filtered         %.1f ns +- %.1f (over %.0f s)\n",
+			view_num(d, "current.filteredOffset_ns", 0),
+			view_num(d, "current.filteredOffsetError_ns", 0),
+			view_num(d, "current.filterWindow_s", 0));
+	else
+		fprintf(out, "  offset, filtered         none yet (%.0f s of Syncs)\n",
+			view_num(d, "current.filterWindow_s", 0));
 	fprintf(out, "  servo                    %s\n", view_str(d, "current.servo", "?"));
 	fprintf(out, "TIME_PROPERTIES_DATA_SET\n");
 	fprintf(out, "  currentUtcOffset         %.0f\n", view_num(d, "time_properties.currentUtcOffset", 0));
@@ -93,8 +101,12 @@ void ptp_view_tracking(struct json_object *d, FILE *out, const struct view_opts 
 		view_str(d, "phc_device", "-"));
 	fprintf(out, "Stratum         : %.0f\n", view_num(d, "stratum", 16));
 	fprintf(out, "Ref time (UTC)  : %.9f\n", view_num(d, "ref_time", 0));
-	fprintf(out, "System time     : %.9f seconds %s of PHC A - TAI-UTC\n", fabs(off),
-		off > 0 ? "fast" : "slow");
+	fprintf(out, "System time     : %.9f seconds %s of PHC A%s - TAI-UTC\n", fabs(off),
+		off > 0 ? "fast" : "slow", view_num(d, "phc_filtered", 0) ? " - offset" : "");
+	if (view_num(d, "phc_filtered", 0))
+		fprintf(out, "PHC A offset    : %.9f seconds %s of the GM (filtered)\n",
+			fabs(view_num(d, "phc_filter_ns", 0)) * 1e-9,
+			view_num(d, "phc_filter_ns", 0) > 0 ? "fast" : "slow");
 	fprintf(out, "RMS offset      : %.9f seconds\n", view_num(d, "rms_offset_ns", 0) * 1e-9);
 	fprintf(out, "Frequency       : %.3f ppm %s\n", fabs(freq), freq >= 0 ? "fast" : "slow");
 	fprintf(out, "Update interval : %.2f seconds (%s cross-timestamps)\n",
