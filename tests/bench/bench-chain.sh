@@ -14,11 +14,14 @@
 # floor: what the client's own wire, PHC and filters leave.  Prints RMS,
 # p99, max and mean for all three and the ratio (target: ptpbridge RMS
 # <= 0.6 x reference).  Not pass/fail.  The clients wander slowly: windows
-# under a few minutes give ratios that differ by 2x from run to run.
+# under a few minutes give ratios that differ by 2x from run to run.  The
+# warm-up is 120 s because ptpbridge uses its filtered PHC A offset only
+# after 48 s of locked Syncs.  BENCH_WANDER=PPM gives both PHC As a random
+# walk of frequency (hwsim --wander: N(0, PPM) per second).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../integration/ptp_lib.sh"
 
-WARMUP=${BENCH_WARMUP:-60}
+WARMUP=${BENCH_WARMUP:-120}
 WINDOW=${BENCH_WINDOW:-240}
 DELAY=${BENCH_DELAY:-1500}
 JITTER=${BENCH_JITTER:-50}
@@ -46,12 +49,13 @@ tl_veth "$NFL" "$NCLF" FB FCL 10.78.4.1/24 10.78.4.2/24
 hwsimctl add-phc "$IGM" --netns "$NGM" --offset 37 >/dev/null
 hwsimctl add-sysclk gmsys >/dev/null
 # the same clocks on both sides
-hwsimctl add-phc "$IA" --netns "$NBR" --offset 38 --freq 30 >/dev/null
+WANDER=${BENCH_WANDER:+--wander $BENCH_WANDER}
+hwsimctl add-phc "$IA" --netns "$NBR" --offset 38 --freq 30 $WANDER >/dev/null
 hwsimctl add-phc "$IB" --netns "$NBR" --offset -2 --freq 15 >/dev/null
 hwsimctl add-sysclk brsys --offset 0.2 --freq -40 >/dev/null
 hwsimctl add-phc "$ICL" --netns "$NCL" >/dev/null
 hwsimctl add-sysclk clsys --offset 0.3 --freq 20 >/dev/null
-hwsimctl add-phc "$RA" --netns "$NREF" --offset 38 --freq 30 >/dev/null
+hwsimctl add-phc "$RA" --netns "$NREF" --offset 38 --freq 30 $WANDER >/dev/null
 hwsimctl add-phc "$RB" --netns "$NREF" --offset -2 --freq 15 >/dev/null
 hwsimctl add-sysclk refsys --offset 0.2 --freq -40 >/dev/null
 hwsimctl add-phc "$RCL" --netns "$NCLR" >/dev/null
@@ -65,11 +69,14 @@ hwsimctl add-sysclk clfl --offset 0.3 --freq 20 >/dev/null
 
 pb_gm gm "$NGM" "$IGM" 100 || tl_finish
 
-# ptpbridge (BENCH_BR_PTP: extra [ptp] lines, e.g. "delay_filter_length = 64",
-# for trying a tuning against the same reference)
+# ptpbridge (BENCH_BR_PTP, BENCH_BR_CLOCK: extra [ptp] or [clock] lines, e.g.
+# "delay_filter_length = 64" or "phc_filter = no", for trying a tuning
+# against the same reference)
 pb_bridge_conf br "$IA" "$IB"
 [ -z "${BENCH_BR_PTP:-}" ] || printf '%s\n' "$BENCH_BR_PTP" |
 	sed -i '/^\[ptp\]$/r /dev/stdin' "$TL_TMP/br.conf"
+[ -z "${BENCH_BR_CLOCK:-}" ] || printf '%s\n' "$BENCH_BR_CLOCK" |
+	sed -i '/^\[clock\]$/r /dev/stdin' "$TL_TMP/br.conf"
 pb_bridge br
 pb_chronyd cl "$NCL" clsys "$ICL" 10.78.2.1
 
@@ -106,7 +113,7 @@ pb_chronyd clr "$NCLR" clref "$RCL" 10.78.3.1
 ntp_chronyd flntp "$NFL" flsys 10.78.4.1 "$FB"
 pb_chronyd clf "$NCLF" clfl "$FCL" 10.78.4.1
 
-tl_log "warming up $WARMUP s ($WIRE wire${WIRE:+, delay $DELAY ns jitter $JITTER ns})"
+tl_log "warming up $WARMUP s ($WIRE wire${WIRE:+, delay $DELAY ns jitter $JITTER ns}${WANDER:+, PHC A $WANDER})"
 sleep "$WARMUP"
 # columns: 2 PHC A, 3 ref PHC A, 4 system, 5 ref system, 6 client, 7 ref
 # client, 8 floor client

@@ -62,6 +62,16 @@ else
 	tl_fail "chronyd does not report Interleaved : Yes"
 fi
 pb_chronyc cl tracking | sed 's/^/  /'
+# by now PHC A's offset has been filtered over 48 s of locked Syncs, and
+# the system clock is steered to PHC A minus that estimate
+pb_ctl br tracking | sed 's/^/  /'
+f=$(pb_json br ptp '.current.filtered // .data.current.filtered')
+if [ "$f" = true ] && [ "$(pb_json br tracking '.phc_filtered // .data.phc_filtered')" = true ]; then
+	tl_pass "PHC A's offset is filtered and steers the system clock ($(pb_ctl br ptp | sed -n 's/^ *offset, filtered  *//p'))"
+else
+	tl_fail "PHC A's offset is not filtered after 60 s (ptp: $f)"
+	pb_ctl br ptp
+fi
 [ "$(pb_json br status '.reference.stratum // .data.reference.stratum')" = 1 ] ||
 	tl_fail "stratum is not 1 with a clockClass 6 GM"
 grep -q 'hwsim.*refused' "$TL_TMP"/*.log && tl_fail "a real-clock call was refused"
