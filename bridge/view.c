@@ -162,7 +162,7 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 			view_num(data, "modules.ntp.requests_per_s", 0),
 			view_num(data, "modules.ntp.clients", 0),
 			100.0 * view_num(data, "modules.ntp.interleaved_share", 0));
-		fprintf(out, "NTP stamps  : %.60s\n", view_str(data, "modules.ntp.timestamping", "?"));
+		fprintf(out, "NTP stamps  : %.65s\n", view_str(data, "modules.ntp.timestamping", "?"));
 		fprintf(out, "NTP drops   : %.0f not answered, %.0f client log evictions\n",
 			view_num(data, "modules.ntp.dropped", 0),
 			view_num(data, "modules.ntp.clientlog_evictions", 0));

@@ -213,6 +213,7 @@ static void offset_sample(int64_t ingress)
 			log_info("ptp: PHC A filter restarts (%s)",
 				 !locked ? "servo not locked" : "new grandmaster");
 		pto_reset(&pto);
+		state.filtered = false;
 		snprintf(pto_gm, sizeof(pto_gm), "%s", state.gm_identity);
 		if (!locked)
 			return;
@@ -279,6 +280,8 @@ static void update_state(void)
 	}
 	last_ingress_ns = ingress;
 	offset_freq();
+	if (state.last_sync_mono_ns && loop_now_ns() - state.last_sync_mono_ns > PTO_STALE_NS)
+		state.filtered = false;	/* what ptp_phc_offset() says by now */
 
 	if (prev_port_state != state.port_state)
 		log_notice("ptp: port %s, GM %s class %d", ptp_port_state_name(state.port_state),

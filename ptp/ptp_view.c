@@ -147,10 +147,12 @@ void ptp_view_status_lines(struct json_object *d, FILE *out)
 		    "disciplining"))) {
 		fprintf(out, "System clock: steered by the PTP engine itself (no PHC A)\n");
 	} else if (view_has(d, "modules.phc.system_offset_ns")) {
-		fprintf(out, "System clock: %s vs PHC A %s (%s), freq %+.3f ppm\n",
+		/* "filtered": the target is PHC A minus ptp/'s filtered offset */
+		fprintf(out, "System clock: %s vs PHC A %s%s (%s), freq %+.3f ppm\n",
 			view_seconds(view_num(d, "modules.phc.system_offset_ns", 0) * 1e-9, b1,
 				     sizeof(b1)),
 			view_str(d, "modules.phc.phc_device", "-"),
+			view_num(d, "modules.phc.phc_filtered", 0) ? " filtered" : "",
 			view_str(d, "modules.phc.sysoff_method", "none"),
 			view_num(d, "modules.phc.frequency_ppb", 0) * 1e-3);
 	}
