@@ -23,7 +23,9 @@ sleep 1
 n2=$(pb_json br ptp '.current.sync_count')
 # (kernel-wire noise can unlock the servo for one update right after the
 # first lock, whatever the reload did: allow the state a few seconds)
-pb_wait_state br synced 5 && [ "${n2:-0}" -gt "${n1:-0}" ] &&
+# (and wait a few Sync intervals before counting again: pb_wait_state may
+# return within one)
+pb_wait_state br synced 5 && [ "${n2:-0}" -gt "${n1:-0}" ] && sleep 0.5 &&
 	[ "$(pb_json br ptp '.current.sync_count')" -gt "$n2" ] &&
 	tl_pass "a [clock] change leaves the engine running ($n1 -> $n2 Syncs)" ||
 	tl_fail "a [clock] change disturbed the engine (state $(pb_state br), Syncs $n1 -> $n2)"
