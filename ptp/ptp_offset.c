@@ -74,7 +74,8 @@ void pto_freq(struct pto *e, int64_t t_ns, double f_ppb)
 		e->n_adj++;
 }
 
-double pto_fit_eval(const struct pto_fit *f, double t)
+/* The fitted free-running phase at relative time t (ns). */
+static double pto_fit_eval(const struct pto_fit *f, double t)
 {
 	double p1 = t - f->t_ref;
 

@@ -96,8 +96,6 @@ int pto_sample(struct pto *e, int64_t t_ns, double offset_ns);
     @param err_ns  standard error of the estimate (may be NULL)
     @return false while there is no usable fit (too few bins, stale) */
 bool pto_offset_at(const struct pto *e, int64_t t_ns, double *offset_ns, double *err_ns);
-/** The fitted free-running phase at relative time @p t (ns). */
-double pto_fit_eval(const struct pto_fit *f, double t);
 /** The servo's integral at @p t_ns (ns, relative to its first frequency). */
 double pto_adj_at(const struct pto *e, int64_t t_ns);
 
