@@ -1,21 +1,23 @@
-# bridge/: bridged (the daemon), bridgectl (the CLI), the unified config,
-# the core loop, the control socket and the reference state.
+# bridge/: the core every module builds on (bridge/core: config, loop, log,
+# control socket, reference state, module walk, privileges, sandbox, view
+# and metric helpers) and the programs on top (bridge/prog: bridged,
+# bridgectl, the module table, the view dispatch).  docs/design-notes.md,
+# "Layers and module shape".
 
 # Shared by both programs.
-COMMON_SRCS += bridge/conf.c bridge/conf_table.c bridge/log.c ptp/ptp_conf.c
+COMMON_SRCS += bridge/core/conf.c bridge/core/conf_table.c bridge/core/conf_text.c \
+	bridge/core/conf_file.c bridge/core/log.c
 
-BRIDGED_SRCS += bridge/bridged.c bridge/loop.c bridge/ctl.c bridge/ref_state.c \
-	bridge/modules.c bridge/sandbox.c bridge/privdrop.c
+BRIDGED_SRCS += bridge/core/loop.c bridge/core/ctl.c bridge/core/ref_state.c \
+	bridge/core/module.c bridge/core/metric.c bridge/core/sandbox.c \
+	bridge/core/privdrop.c bridge/prog/bridged.c bridge/prog/modules.c
 
-BRIDGECTL_SRCS += bridge/bridgectl.c bridge/view.c
-
-# Files that include linuxptp's headers get its include flags.
-LINUXPTP_USERS += ptp/ptp_conf.c
+BRIDGECTL_SRCS += bridge/core/view.c bridge/prog/bridgectl.c bridge/prog/view.c
 
 MANPAGES = $(BUILD)/man/bridge.conf.5 $(BUILD)/man/bridged.8 $(BUILD)/man/bridgectl.8
 PROGRAMS += $(MANPAGES)
 
-$(BUILD)/man/%.8: bridge/%.8
+$(BUILD)/man/%.8: bridge/prog/%.8
 	@mkdir -p $(dir $@)
 	cp $< $@
 

@@ -1,6 +1,7 @@
 /*
- * The ntp module: start/reload/stop for bridged, the `local` reference,
- * control commands, status section and metrics.
+ * ntp/'s entry: the module's ops for bridged (start, reload, stop), the
+ * `local` reference, control commands, status section and metrics.  The
+ * server itself is ntp_server.c.
  */
 #include "ntp/ntp.h"
 
@@ -8,10 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "bridge/ctl.h"
-#include "bridge/log.h"
-#include "bridge/loop.h"
-#include "bridge/ref_state.h"
+#include "bridge/core/ctl.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
+#include "bridge/core/metric.h"
+#include "bridge/core/ref_state.h"
 #include "ntp/ntp_clientlog.h"
 #include "ntp/ntp_packet.h"
 #include "ntp/ntp_server.h"
@@ -26,7 +28,6 @@ static struct {
 	uint64_t local_gen;		/* generation of our last publish */
 	bool local_active;
 	struct loop_timer *timer;
-	bool registered;
 	/* request rate for status */
 	uint64_t rate_last_requests;
 	uint64_t rate_last_ns;
@@ -108,7 +109,7 @@ static void timer_cb(void *arg)
 static void fill_serverstats(struct json_object *d)
 {
 	struct ntp_stats st;
-	struct clg_stats cs;
+	struct ntp_clientlog_stats cs;
 	struct ntp_hwclock hc;
 
 	ntp_server_stats(&st);
@@ -138,7 +139,7 @@ static void fill_serverstats(struct json_object *d)
 	ADD_U64(d, "clientlog_capacity", cs.capacity);
 	ADD_U64(d, "clientlog_evictions", cs.evictions);
 	ADD_U64(d, "clientlog_bytes", cs.bytes);
-	ADD_U64(d, "clientlog_bytes_per_record", clg_bytes_per_record());
+	ADD_U64(d, "clientlog_bytes_per_record", ntp_clientlog_bytes_per_record());
 	json_object_object_add(d, "timestamping", json_object_new_string(ntp_server_ts_mode()));
 	json_object_object_add(d, "workers", json_object_new_int(ntp_server_workers()));
 	ntp_server_hwclock(&hc);
@@ -152,7 +153,7 @@ static void fill_serverstats(struct json_object *d)
 	}
 }
 
-static int cmd_serverstats(struct json_object *req, struct json_object *data, char *err,
+static int ntp_cmd_serverstats(struct json_object *req, struct json_object *data, char *err,
 			   size_t errlen)
 {
 	if (!ntp_server_running()) {
@@ -163,7 +164,7 @@ static int cmd_serverstats(struct json_object *req, struct json_object *data, ch
 	return 0;
 }
 
-static int cmd_clients(struct json_object *req, struct json_object *data, char *err,
+static int ntp_cmd_clients(struct json_object *req, struct json_object *data, char *err,
 		       size_t errlen)
 {
 	static struct ntp_client_row rows[256];
@@ -199,7 +200,7 @@ static int cmd_clients(struct json_object *req, struct json_object *data, char *
 	}
 	json_object_object_add(data, "clients", arr);
 	{
-		struct clg_stats cs;
+		struct ntp_clientlog_stats cs;
 
 		ntp_server_clientlog_stats(&cs);
 		ADD_U64(data, "records", cs.records);
@@ -207,10 +208,10 @@ static int cmd_clients(struct json_object *req, struct json_object *data, char *
 	return 0;
 }
 
-static void status_fill(struct json_object *sec)
+static void ntp_status(struct json_object *sec)
 {
 	struct ntp_stats st;
-	struct clg_stats cs;
+	struct ntp_clientlog_stats cs;
 
 	if (!ntp_server_running()) {
 		json_object_object_add(sec, "state", json_object_new_string("stopped"));
@@ -250,25 +251,24 @@ static void status_fill(struct json_object *sec)
 			"answering with leap 3 (unsynchronised): clients will not use this server" :
 			"not answering before the first lock (serve_unsynced = no)"));
 	} else {
-		answer = ref_sync_name(rs.sync);
+		answer = ref_state_sync_name(rs.sync);
 	}
 	json_object_object_add(sec, "answering", json_object_new_string(answer));
 	json_object_object_add(sec, "warnings", w);
 }
 
-void ntp_metrics_append(FILE *fp)
+static void ntp_metrics(FILE *fp)
 {
 	struct ntp_stats st;
-	struct clg_stats cs;
+	struct ntp_clientlog_stats cs;
 
 	if (!ntp_server_running())
 		return;
 	ntp_server_stats(&st);
 	ntp_server_clientlog_stats(&cs);
 #define M(name, type, help, val) \
-	fprintf(fp, "# HELP ptpbridge_serverstats_" name " " help "\n" \
-		"# TYPE ptpbridge_serverstats_" name " " type "\n" \
-		"ptpbridge_serverstats_" name " %llu\n", (unsigned long long)(val))
+	metric_line(fp, "ptpbridge_serverstats_" name, type, help, "%llu", \
+		    (unsigned long long)(val))
 	M("ntp_packets_received_total", "counter", "NTP packets received.", st.rx_packets);
 	M("ntp_packets_dropped_total", "counter", "NTP packets not answered.",
 	  st.rx_packets - st.responses);
@@ -295,20 +295,11 @@ void ntp_metrics_append(FILE *fp)
 
 /* ---- module entry points ------------------------------------------------ */
 
-int ntp_start(const struct bridge_conf *c)
+static int ntp_start(const struct bridge_conf *c)
 {
 	memset(&ntp, 0, sizeof(ntp));
 	ntp.local_stratum = c->ntp.local_stratum;
 	ntp.serve_unsynced = c->ntp.serve_unsynced;
-	if (!ntp.registered) {
-		ctl_register("serverstats", CTL_READ, cmd_serverstats,
-			     "NTP server counters (like chronyc serverstats)");
-		ctl_register("clients", CTL_READ, cmd_clients,
-			     "NTP clients by requests [N] (like chronyc clients)");
-		ctl_add_status("ntp", status_fill);
-		ctl_add_metrics(ntp_metrics_append);
-		ntp.registered = true;
-	}
 	if (c->ntp.n_allow == 0)
 		log_warn("ntp: no allow rule: no client will be served (as chrony without allow)");
 	if (ntp.local_stratum > 0)
@@ -317,7 +308,7 @@ int ntp_start(const struct bridge_conf *c)
 	return ntp_server_start(c);
 }
 
-int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
+static int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
 {
 	const struct bridge_conf *o = old_conf, *n = new_conf;
 
@@ -334,7 +325,7 @@ int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new
 	return 0;
 }
 
-void ntp_stop(void)
+static void ntp_stop(void)
 {
 	ntp_server_stop();
 	if (ntp.timer)
@@ -342,3 +333,21 @@ void ntp_stop(void)
 	ntp.timer = NULL;
 	ntp.local_active = false;
 }
+
+static const struct ctl_command ntp_commands[] = {
+	{ "serverstats", CTL_READ, ntp_cmd_serverstats,
+	  "NTP server counters (like chronyc serverstats)" },
+	{ "clients", CTL_READ, ntp_cmd_clients,
+	  "NTP clients by requests [N] (like chronyc clients)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct pb_module ntp_module = {
+	.name = "ntp",
+	.start = ntp_start,
+	.reload = ntp_reload,
+	.stop = ntp_stop,
+	.commands = ntp_commands,
+	.status = ntp_status,
+	.metrics = ntp_metrics,
+};

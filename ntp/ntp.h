@@ -1,29 +1,17 @@
 /**
  * @file ntp.h
- * @brief The NTP server module of bridged (public interface).
+ * @brief ntp/: the stratum-1 NTP server on NIC B (public interface).
  *
- * Wired in bridge/modules.c as { "ntp", ntp_start, ntp_reload, ntp_stop }.
- * Registers the control commands `serverstats` and `clients` and the
- * status section "ntp"; ntp_metrics_append() writes its Prometheus lines
- * for `bridgectl metrics`.
+ * The module (ntp.c) registers the control commands `serverstats` and
+ * `clients`, the status section "ntp" and its metrics through its table.
+ * Below it: ntp_server.c (the server), ntp_packet.c (the wire format),
+ * ntp_clientlog.c (per-client state), ntp_acl.c (allow/deny).
  */
 #ifndef PB_NTP_H
 #define PB_NTP_H
 
-#include <stdio.h>
+#include "bridge/core/module.h"
 
-#include "bridge/conf.h"
-
-/** Start serving. @return 0, or -1 (logged) */
-int ntp_start(const struct bridge_conf *c);
-/** @return 0 applied in place, 1 restart needed, -1 failed */
-int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);
-void ntp_stop(void);
-
-/**
- * Append the NTP server's metrics in Prometheus text format (names after
- * chrony_exporter's serverstats, prefix ptpbridge_).
- */
-void ntp_metrics_append(FILE *fp);
+extern const struct pb_module ntp_module;
 
 #endif

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "bridge/conf.h"
+#include "bridge/core/conf.h"
 
 struct ntp_acl {
 	struct conf_cidr allow[CONF_MAX_ACL];

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-_Static_assert(sizeof(struct clg_record) == 60, "client record must stay 60 bytes");
+_Static_assert(sizeof(struct ntp_clientlog_record) == 60, "client record must stay 60 bytes");
 
 struct clientlog {
-	struct clg_record *rec;
+	struct ntp_clientlog_record *rec;
 	uint32_t *bucket;
 	uint32_t capacity;
 	uint32_t used;
@@ -46,9 +46,9 @@ static void *alloc_zeroed(size_t size)
 	return p;
 }
 
-size_t clg_bytes_per_record(void)
+size_t ntp_clientlog_bytes_per_record(void)
 {
-	return sizeof(struct clg_record) + sizeof(uint32_t);
+	return sizeof(struct ntp_clientlog_record) + sizeof(uint32_t);
 }
 
 static uint32_t hash_addr(const struct clientlog *log, const uint8_t a[16])
@@ -69,7 +69,7 @@ static uint32_t hash_addr(const struct clientlog *log, const uint8_t a[16])
 	return (uint32_t)x;
 }
 
-struct clientlog *clg_create(uint64_t limit_bytes, uint64_t seed)
+struct clientlog *ntp_clientlog_create(uint64_t limit_bytes, uint64_t seed)
 {
 	struct clientlog *log = calloc(1, sizeof(*log));
 	uint64_t cap, buckets = 1;
@@ -78,26 +78,26 @@ struct clientlog *clg_create(uint64_t limit_bytes, uint64_t seed)
 		return NULL;
 	/* Largest bucket count (power of two) not above the record count
 	   it leaves room for. */
-	cap = limit_bytes / clg_bytes_per_record();
+	cap = limit_bytes / ntp_clientlog_bytes_per_record();
 	if (cap > UINT32_MAX - 1)
 		cap = UINT32_MAX - 1;
 	while (buckets * 2 <= cap)
 		buckets *= 2;
 	if (cap > 0)
-		cap = (limit_bytes - buckets * sizeof(uint32_t)) / sizeof(struct clg_record);
+		cap = (limit_bytes - buckets * sizeof(uint32_t)) / sizeof(struct ntp_clientlog_record);
 	if (cap > UINT32_MAX - 1)
 		cap = UINT32_MAX - 1;
 
 	log->capacity = (uint32_t)cap;
 	log->mask = (uint32_t)buckets - 1;
-	log->mru = log->lru = CLG_NONE;
+	log->mru = log->lru = NTP_CLIENTLOG_NONE;
 	log->seed0 = seed ^ 0x6a09e667f3bcc908ull;
 	log->seed1 = (seed * 0x9e3779b97f4a7c15ull) ^ 0xbb67ae8584caa73bull;
 	if (cap > 0) {
-		log->rec = alloc_zeroed(cap * sizeof(struct clg_record));
+		log->rec = alloc_zeroed(cap * sizeof(struct ntp_clientlog_record));
 		log->bucket = alloc_zeroed(buckets * sizeof(uint32_t));
 		if (!log->rec || !log->bucket) {
-			clg_destroy(log);
+			ntp_clientlog_destroy(log);
 			return NULL;
 		}
 		memset(log->bucket, 0xff, buckets * sizeof(uint32_t));
@@ -105,7 +105,7 @@ struct clientlog *clg_create(uint64_t limit_bytes, uint64_t seed)
 	return log;
 }
 
-void clg_destroy(struct clientlog *log)
+void ntp_clientlog_destroy(struct clientlog *log)
 {
 	if (!log)
 		return;
@@ -116,13 +116,13 @@ void clg_destroy(struct clientlog *log)
 
 static void lru_unlink(struct clientlog *log, uint32_t i)
 {
-	struct clg_record *r = &log->rec[i];
+	struct ntp_clientlog_record *r = &log->rec[i];
 
-	if (r->lru_prev != CLG_NONE)
+	if (r->lru_prev != NTP_CLIENTLOG_NONE)
 		log->rec[r->lru_prev].lru_next = r->lru_next;
 	else
 		log->mru = r->lru_next;
-	if (r->lru_next != CLG_NONE)
+	if (r->lru_next != NTP_CLIENTLOG_NONE)
 		log->rec[r->lru_next].lru_prev = r->lru_prev;
 	else
 		log->lru = r->lru_prev;
@@ -130,14 +130,14 @@ static void lru_unlink(struct clientlog *log, uint32_t i)
 
 static void lru_push_front(struct clientlog *log, uint32_t i)
 {
-	struct clg_record *r = &log->rec[i];
+	struct ntp_clientlog_record *r = &log->rec[i];
 
-	r->lru_prev = CLG_NONE;
+	r->lru_prev = NTP_CLIENTLOG_NONE;
 	r->lru_next = log->mru;
-	if (log->mru != CLG_NONE)
+	if (log->mru != NTP_CLIENTLOG_NONE)
 		log->rec[log->mru].lru_prev = i;
 	log->mru = i;
-	if (log->lru == CLG_NONE)
+	if (log->lru == NTP_CLIENTLOG_NONE)
 		log->lru = i;
 }
 
@@ -145,7 +145,7 @@ static void hash_remove(struct clientlog *log, uint32_t i)
 {
 	uint32_t *p = &log->bucket[hash_addr(log, log->rec[i].addr) & log->mask];
 
-	while (*p != CLG_NONE) {
+	while (*p != NTP_CLIENTLOG_NONE) {
 		if (*p == i) {
 			*p = log->rec[i].hash_next;
 			return;
@@ -154,30 +154,30 @@ static void hash_remove(struct clientlog *log, uint32_t i)
 	}
 }
 
-uint32_t clg_find(const struct clientlog *log, const uint8_t addr[16])
+uint32_t ntp_clientlog_find(const struct clientlog *log, const uint8_t addr[16])
 {
 	uint32_t i;
 
 	if (log->capacity == 0)
-		return CLG_NONE;
-	for (i = log->bucket[hash_addr(log, addr) & log->mask]; i != CLG_NONE;
+		return NTP_CLIENTLOG_NONE;
+	for (i = log->bucket[hash_addr(log, addr) & log->mask]; i != NTP_CLIENTLOG_NONE;
 	     i = log->rec[i].hash_next) {
 		if (memcmp(log->rec[i].addr, addr, 16) == 0)
 			return i;
 	}
-	return CLG_NONE;
+	return NTP_CLIENTLOG_NONE;
 }
 
-uint32_t clg_access(struct clientlog *log, const uint8_t addr[16], uint32_t now,
+uint32_t ntp_clientlog_access(struct clientlog *log, const uint8_t addr[16], uint32_t now,
 		    uint32_t *prev_last)
 {
 	uint32_t h, i;
-	struct clg_record *r;
+	struct ntp_clientlog_record *r;
 
 	if (log->capacity == 0)
-		return CLG_NONE;
+		return NTP_CLIENTLOG_NONE;
 	h = hash_addr(log, addr) & log->mask;
-	for (i = log->bucket[h]; i != CLG_NONE; i = log->rec[i].hash_next) {
+	for (i = log->bucket[h]; i != NTP_CLIENTLOG_NONE; i = log->rec[i].hash_next) {
 		if (memcmp(log->rec[i].addr, addr, 16) == 0) {
 			r = &log->rec[i];
 			if (log->mru != i) {
@@ -214,18 +214,18 @@ uint32_t clg_access(struct clientlog *log, const uint8_t addr[16], uint32_t now,
 	return i;
 }
 
-struct clg_record *clg_record(struct clientlog *log, uint32_t idx)
+struct ntp_clientlog_record *ntp_clientlog_record(struct clientlog *log, uint32_t idx)
 {
 	return idx < log->used ? &log->rec[idx] : NULL;
 }
 
-const struct clg_record *clg_record_const(const struct clientlog *log, uint32_t idx)
+const struct ntp_clientlog_record *ntp_clientlog_record_const(const struct clientlog *log, uint32_t idx)
 {
 	return idx < log->used ? &log->rec[idx] : NULL;
 }
 
-bool clg_rate_check(struct clg_record *r, uint32_t prev_last, uint32_t now,
-		    const struct clg_ratelimit *rl, uint32_t rnd)
+bool ntp_clientlog_rate_check(struct ntp_clientlog_record *r, uint32_t prev_last, uint32_t now,
+		    const struct ntp_clientlog_ratelimit *rl, uint32_t rnd)
 {
 	uint64_t elapsed = (uint32_t)(now - prev_last);
 	uint64_t gain, max, tokens;
@@ -234,7 +234,7 @@ bool clg_rate_check(struct clg_record *r, uint32_t prev_last, uint32_t now,
 	if (!rl->enabled)
 		return true;
 
-	max = (uint64_t)(rl->burst > 0 ? rl->burst : 1) * CLG_TOKEN_SCALE;
+	max = (uint64_t)(rl->burst > 0 ? rl->burst : 1) * NTP_CLIENTLOG_TOKEN_SCALE;
 	if (max > UINT16_MAX)
 		max = UINT16_MAX;
 
@@ -250,8 +250,8 @@ bool clg_rate_check(struct clg_record *r, uint32_t prev_last, uint32_t now,
 	if (tokens > max)
 		tokens = max;
 
-	if (tokens >= CLG_TOKEN_SCALE) {
-		r->tokens = (uint16_t)(tokens - CLG_TOKEN_SCALE);
+	if (tokens >= NTP_CLIENTLOG_TOKEN_SCALE) {
+		r->tokens = (uint16_t)(tokens - NTP_CLIENTLOG_TOKEN_SCALE);
 		return true;
 	}
 	r->tokens = (uint16_t)tokens;
@@ -265,23 +265,23 @@ bool clg_rate_check(struct clg_record *r, uint32_t prev_last, uint32_t now,
 	return false;
 }
 
-void clg_get_stats(const struct clientlog *log, struct clg_stats *st)
+void ntp_clientlog_get_stats(const struct clientlog *log, struct ntp_clientlog_stats *st)
 {
 	st->capacity = log->capacity;
 	st->records = log->used;
 	st->evictions = log->evictions;
-	st->bytes = (uint64_t)log->capacity * sizeof(struct clg_record) +
+	st->bytes = (uint64_t)log->capacity * sizeof(struct ntp_clientlog_record) +
 		    (log->capacity ? ((uint64_t)log->mask + 1) * sizeof(uint32_t) : 0);
 }
 
-uint32_t clg_next_mru(const struct clientlog *log, uint32_t idx)
+uint32_t ntp_clientlog_next_mru(const struct clientlog *log, uint32_t idx)
 {
-	if (idx == CLG_NONE)
+	if (idx == NTP_CLIENTLOG_NONE)
 		return log->mru;
-	return idx < log->used ? log->rec[idx].lru_next : CLG_NONE;
+	return idx < log->used ? log->rec[idx].lru_next : NTP_CLIENTLOG_NONE;
 }
 
-void clg_reset_timestamps(struct clientlog *log)
+void ntp_clientlog_reset_timestamps(struct clientlog *log)
 {
 	uint32_t i;
 

@@ -20,20 +20,20 @@
 
 #include "ntp/ntp_packet.h"
 
-#define CLG_NONE UINT32_MAX
+#define NTP_CLIENTLOG_NONE UINT32_MAX
 
 /* Time in the log is CLOCK_MONOTONIC in units of 1/256 s, 32 bits: it
    wraps after 194 days, and only differences are used. */
-#define CLG_TICKS_PER_SEC 256
+#define NTP_CLIENTLOG_TICKS_PER_SEC 256
 
 /* Rate-limit tokens are kept in 1/64 of a request. */
-#define CLG_TOKEN_SCALE 64
+#define NTP_CLIENTLOG_TOKEN_SCALE 64
 
 /*
  * One client: 60 bytes.  Packed to 4-byte alignment so the two 64-bit
  * timestamps do not pad it to 64; never take the address of a member.
  */
-struct clg_record {
+struct ntp_clientlog_record {
 	ntp_ts rx;		/**< our RX stamp of its last request, as sent; 0 = none */
 	ntp_ts tx;		/**< our TX stamp of the last response; 0 = none */
 	uint8_t addr[16];	/**< IPv6, or IPv4-mapped IPv6 */
@@ -43,12 +43,12 @@ struct clg_record {
 	uint32_t last;		/**< last request, ticks */
 	uint32_t hits;		/**< requests seen */
 	uint32_t xleave_hits;	/**< responses sent interleaved */
-	uint16_t tokens;	/**< rate-limit bucket, CLG_TOKEN_SCALE per request */
+	uint16_t tokens;	/**< rate-limit bucket, NTP_CLIENTLOG_TOKEN_SCALE per request */
 	uint16_t drops;		/**< requests rate-limited (saturating) */
 } __attribute__((packed, aligned(4)));
 
 /** Rate limiting as chrony's `ratelimit interval I burst B leak L`. */
-struct clg_ratelimit {
+struct ntp_clientlog_ratelimit {
 	bool enabled;
 	int interval;		/**< log2 s between requests, long-term */
 	int burst;		/**< bucket depth, requests */
@@ -62,11 +62,11 @@ struct clientlog;
  * @return NULL on allocation failure; a log of capacity 0 when the limit
  *         holds no record (every lookup then fails)
  */
-struct clientlog *clg_create(uint64_t limit_bytes, uint64_t seed);
-void clg_destroy(struct clientlog *log);
+struct clientlog *ntp_clientlog_create(uint64_t limit_bytes, uint64_t seed);
+void ntp_clientlog_destroy(struct clientlog *log);
 
 /** Bytes one record costs including its share of the hash table (worst case). */
-size_t clg_bytes_per_record(void);
+size_t ntp_clientlog_bytes_per_record(void);
 
 /**
  * Find the record of addr or make one, evicting the least recently seen
@@ -74,43 +74,43 @@ size_t clg_bytes_per_record(void);
  * counted.  A new record starts with a full bucket.
  * @param now        ticks
  * @param prev_last  receives the record's previous `last` (now for a new one)
- * @return record index, or CLG_NONE if the log has no capacity
+ * @return record index, or NTP_CLIENTLOG_NONE if the log has no capacity
  */
-uint32_t clg_access(struct clientlog *log, const uint8_t addr[16], uint32_t now,
+uint32_t ntp_clientlog_access(struct clientlog *log, const uint8_t addr[16], uint32_t now,
 		    uint32_t *prev_last);
 
-/** Find without touching. @return index or CLG_NONE */
-uint32_t clg_find(const struct clientlog *log, const uint8_t addr[16]);
+/** Find without touching. @return index or NTP_CLIENTLOG_NONE */
+uint32_t ntp_clientlog_find(const struct clientlog *log, const uint8_t addr[16]);
 
-struct clg_record *clg_record(struct clientlog *log, uint32_t idx);
-const struct clg_record *clg_record_const(const struct clientlog *log, uint32_t idx);
+struct ntp_clientlog_record *ntp_clientlog_record(struct clientlog *log, uint32_t idx);
+const struct ntp_clientlog_record *ntp_clientlog_record_const(const struct clientlog *log, uint32_t idx);
 
 /**
  * Apply the token bucket of a record for one request.  Tokens accrue at
  * one per 2^interval s up to burst; a request spends one.  Without a
  * token, the request is still allowed with probability 2^-leak (rnd is a
  * uniform random 32-bit number supplied by the caller).
- * @param prev_last  the record's `last` before clg_access() updated it
+ * @param prev_last  the record's `last` before ntp_clientlog_access() updated it
  * @return true if the request may be answered normally
  */
-bool clg_rate_check(struct clg_record *r, uint32_t prev_last, uint32_t now,
-		    const struct clg_ratelimit *rl, uint32_t rnd);
+bool ntp_clientlog_rate_check(struct ntp_clientlog_record *r, uint32_t prev_last, uint32_t now,
+		    const struct ntp_clientlog_ratelimit *rl, uint32_t rnd);
 
-struct clg_stats {
+struct ntp_clientlog_stats {
 	uint64_t capacity;	/**< records */
 	uint64_t records;	/**< in use */
 	uint64_t evictions;	/**< records dropped to make room */
 	uint64_t bytes;		/**< memory of records + buckets */
 };
-void clg_get_stats(const struct clientlog *log, struct clg_stats *st);
+void ntp_clientlog_get_stats(const struct clientlog *log, struct ntp_clientlog_stats *st);
 
 /**
  * Walk records from the most recently seen.
- * @return next index after idx (start with CLG_NONE), CLG_NONE at the end
+ * @return next index after idx (start with NTP_CLIENTLOG_NONE), NTP_CLIENTLOG_NONE at the end
  */
-uint32_t clg_next_mru(const struct clientlog *log, uint32_t idx);
+uint32_t ntp_clientlog_next_mru(const struct clientlog *log, uint32_t idx);
 
 /** Clear interleaved state of all records (e.g. after a clock step). */
-void clg_reset_timestamps(struct clientlog *log);
+void ntp_clientlog_reset_timestamps(struct clientlog *log);
 
 #endif

@@ -66,7 +66,7 @@ static enum ntp_parse_status check_extensions(const uint8_t *p, size_t remaining
 	return NTP_REQ_BAD_EXTENSION;
 }
 
-enum ntp_parse_status ntp_parse_request(const uint8_t *buf, size_t len, int src_port,
+enum ntp_parse_status ntp_packet_parse_request(const uint8_t *buf, size_t len, int src_port,
 					struct ntp_request *req)
 {
 	int version, mode;
@@ -112,7 +112,7 @@ enum ntp_parse_status ntp_parse_request(const uint8_t *buf, size_t len, int src_
 	return NTP_REQ_OK;
 }
 
-const char *ntp_parse_status_name(enum ntp_parse_status s)
+const char *ntp_packet_status_name(enum ntp_parse_status s)
 {
 	static const char *const names[NTP_REQ_STATUS_MAX] = {
 		[NTP_REQ_OK] = "ok",
@@ -126,7 +126,7 @@ const char *ntp_parse_status_name(enum ntp_parse_status s)
 	return (unsigned)s < NTP_REQ_STATUS_MAX ? names[s] : "?";
 }
 
-size_t ntp_build_response(uint8_t *out, size_t outlen, const struct ntp_response *r)
+size_t ntp_packet_build_response(uint8_t *out, size_t outlen, const struct ntp_response *r)
 {
 	if (outlen < NTP_HEADER_LEN)
 		return 0;
@@ -144,12 +144,12 @@ size_t ntp_build_response(uint8_t *out, size_t outlen, const struct ntp_response
 	return NTP_HEADER_LEN;
 }
 
-void ntp_set_transmit(uint8_t *pkt, ntp_ts tx)
+void ntp_packet_set_transmit(uint8_t *pkt, ntp_ts tx)
 {
 	put64(pkt + 40, tx);
 }
 
-int ntp_read_header(const uint8_t *buf, size_t len, struct ntp_response *r, int *mode)
+int ntp_packet_read_header(const uint8_t *buf, size_t len, struct ntp_response *r, int *mode)
 {
 	if (len < NTP_HEADER_LEN)
 		return -1;
@@ -169,7 +169,7 @@ int ntp_read_header(const uint8_t *buf, size_t len, struct ntp_response *r, int 
 	return 0;
 }
 
-ntp_ts ntp_ts_from_timespec(const struct timespec *ts)
+ntp_ts ntp_packet_ts_from_timespec(const struct timespec *ts)
 {
 	uint64_t sec = (uint64_t)((int64_t)ts->tv_sec + NTP_UNIX_OFFSET);
 	/* ns -> 2^-32 s, rounded: exact enough to survive a round trip */
@@ -178,7 +178,7 @@ ntp_ts ntp_ts_from_timespec(const struct timespec *ts)
 	return ((sec & 0xffffffffu) << 32) + frac;
 }
 
-void ntp_ts_to_timespec(ntp_ts t, struct timespec *ts)
+void ntp_packet_ts_to_timespec(ntp_ts t, struct timespec *ts)
 {
 	uint32_t sec = t >> 32;
 	uint64_t frac = t & 0xffffffffu;
@@ -193,7 +193,7 @@ void ntp_ts_to_timespec(ntp_ts t, struct timespec *ts)
 	ts->tv_nsec = (long)((frac * 1000000000u) >> 32);
 }
 
-uint32_t ntp_short_from_double(double s)
+uint32_t ntp_packet_short_from_double(double s)
 {
 	if (!(s > 0.0))
 		return 0;
@@ -202,7 +202,7 @@ uint32_t ntp_short_from_double(double s)
 	return (uint32_t)(s * 65536.0 + 0.5);
 }
 
-double ntp_short_to_double(uint32_t v)
+double ntp_packet_short_to_double(uint32_t v)
 {
 	return v / 65536.0;
 }

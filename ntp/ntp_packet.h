@@ -96,10 +96,10 @@ struct ntp_response {
  * @param req       filled on success
  * @return NTP_REQ_OK or why it is not a request to answer
  */
-enum ntp_parse_status ntp_parse_request(const uint8_t *buf, size_t len, int src_port,
+enum ntp_parse_status ntp_packet_parse_request(const uint8_t *buf, size_t len, int src_port,
 					struct ntp_request *req);
 
-const char *ntp_parse_status_name(enum ntp_parse_status s);
+const char *ntp_packet_status_name(enum ntp_parse_status s);
 
 /**
  * Write a 48-byte response header into out.
@@ -108,20 +108,20 @@ const char *ntp_parse_status_name(enum ntp_parse_status s);
  *                length, so a response is never longer than its request
  * @return bytes written (48), or 0 when it does not fit
  */
-size_t ntp_build_response(uint8_t *out, size_t outlen, const struct ntp_response *r);
+size_t ntp_packet_build_response(uint8_t *out, size_t outlen, const struct ntp_response *r);
 
 /** Overwrite the transmit timestamp of a built response (late stamping). */
-void ntp_set_transmit(uint8_t *pkt, ntp_ts tx);
+void ntp_packet_set_transmit(uint8_t *pkt, ntp_ts tx);
 
 /** Read the fields of any 48-byte header (tests, load generator). */
-int ntp_read_header(const uint8_t *buf, size_t len, struct ntp_response *r, int *mode);
+int ntp_packet_read_header(const uint8_t *buf, size_t len, struct ntp_response *r, int *mode);
 
 /** Convert a UTC timespec to NTP (era 0 until 2036, then wrapping). */
-ntp_ts ntp_ts_from_timespec(const struct timespec *ts);
+ntp_ts ntp_packet_ts_from_timespec(const struct timespec *ts);
 /** Convert back, resolving the era around 1970 + 2^31 s (2036..2104 maps after 2036). */
-void ntp_ts_to_timespec(ntp_ts t, struct timespec *ts);
+void ntp_packet_ts_to_timespec(ntp_ts t, struct timespec *ts);
 /** Seconds as NTP short format (16.16), saturating. */
-uint32_t ntp_short_from_double(double s);
-double ntp_short_to_double(uint32_t v);
+uint32_t ntp_packet_short_from_double(double s);
+double ntp_packet_short_to_double(uint32_t v);
 
 #endif

@@ -46,12 +46,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bridge/log.h"
-#include "bridge/loop.h"
-#include "bridge/ref_state.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
+#include "bridge/core/ref_state.h"
 #include "ntp/ntp_acl.h"
 #include "ntp/ntp_packet.h"
 #include "phc/phc_dev.h"
+#include "phc/phc_nl.h"
 #include "phc/phc_track.h"
 
 #ifndef SO_EE_ORIGIN_TIMESTAMPING
@@ -164,7 +165,7 @@ static struct {
 	int nworkers;
 	struct ntp_worker *w[NTP_MAX_WORKERS];
 	struct ntp_acl acl;
-	struct clg_ratelimit rl;
+	struct ntp_clientlog_ratelimit rl;
 	bool kod;
 	bool serve_unsynced;
 	int local_stratum;
@@ -201,8 +202,8 @@ static uint32_t mono_ticks(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint32_t)((uint64_t)ts.tv_sec * CLG_TICKS_PER_SEC +
-			  ((uint64_t)ts.tv_nsec * CLG_TICKS_PER_SEC) / 1000000000u);
+	return (uint32_t)((uint64_t)ts.tv_sec * NTP_CLIENTLOG_TICKS_PER_SEC +
+			  ((uint64_t)ts.tv_nsec * NTP_CLIENTLOG_TICKS_PER_SEC) / 1000000000u);
 }
 
 static int measure_precision(void)
@@ -297,9 +298,9 @@ static void batch_ref_read(struct batch_ref *br)
 	if (br->unsynced || br->stratum < 1 || br->stratum > 15)
 		br->stratum = br->unsynced ? 16 : (br->stratum < 1 ? 16 : br->stratum);
 	br->refid = snap.refid;
-	br->root_delay = ntp_short_from_double(snap.root_delay);
+	br->root_delay = ntp_packet_short_from_double(snap.root_delay);
 	br->ref_ts = (snap.ref_time.tv_sec || snap.ref_time.tv_nsec) ?
-		     ntp_ts_from_timespec(&snap.ref_time) : 0;
+		     ntp_packet_ts_from_timespec(&snap.ref_time) : 0;
 	br->ticks = mono_ticks();
 	br->have_model = false;
 	br->rx_bit_ps = 0;
@@ -315,7 +316,7 @@ static void batch_ref_read(struct batch_ref *br)
 		mbps = __atomic_load_n(&srv.link_mbps, __ATOMIC_RELAXED);
 		br->rx_bit_ps = mbps > 0 ? (uint32_t)(1000000 / mbps) : 0;
 	}
-	br->root_disp = ntp_short_from_double(disp);
+	br->root_disp = ntp_packet_short_from_double(disp);
 }
 
 /*
@@ -349,7 +350,7 @@ static bool stamp_from_cmsg(const struct scm_timestamping *t, const struct batch
 	if (use_hw && (t->ts[2].tv_sec || t->ts[2].tv_nsec) && br->have_model) {
 		int64_t phc = (int64_t)t->ts[2].tv_sec * 1000000000LL + t->ts[2].tv_nsec +
 			      frame_ns;
-		int64_t sys = phc_model_to_sys(&br->model, &br->adj, phc, NULL);
+		int64_t sys = phc_track_model_to_sys(&br->model, &br->adj, phc, NULL);
 
 		out->tv_sec = sys / 1000000000LL;
 		out->tv_nsec = sys % 1000000000LL;
@@ -427,8 +428,8 @@ static void process_one(struct ntp_worker *w, struct nsock *s, int i,
 	struct cmsghdr *cm;
 	struct timespec rxts;
 	uint8_t a16[16];
-	uint32_t idx = CLG_NONE, prev_last = 0;
-	struct clg_record *rec = NULL;
+	uint32_t idx = NTP_CLIENTLOG_NONE, prev_last = 0;
+	struct ntp_clientlog_record *rec = NULL;
 	bool hw = false, kod = false, interleaved = false, want_ts = false;
 	ntp_ts rx_ntp, prev_tx = 0;
 	int port, j;
@@ -466,7 +467,7 @@ static void process_one(struct ntp_worker *w, struct nsock *s, int i,
 		return;
 	}
 
-	ps = ntp_parse_request(w->rbuf[i], len, port, &req);
+	ps = ntp_packet_parse_request(w->rbuf[i], len, port, &req);
 	if (ps != NTP_REQ_OK) {
 		if (ps == NTP_REQ_NOT_CLIENT)
 			STAT_INC(w, dropped_mode);
@@ -498,16 +499,16 @@ static void process_one(struct ntp_worker *w, struct nsock *s, int i,
 		clock_gettime(CLOCK_REALTIME, &rxts);
 		STAT_INC(w, rx_ts_daemon);
 	}
-	rx_ntp = ntp_ts_from_timespec(&rxts);
+	rx_ntp = ntp_packet_ts_from_timespec(&rxts);
 	if (rx_ntp == 0)
 		rx_ntp = 1;	/* 0 means "none" in the log */
 
-	idx = clg_access(w->clg, a16, br->ticks, &prev_last);
-	if (idx != CLG_NONE)
-		rec = clg_record(w->clg, idx);
+	idx = ntp_clientlog_access(w->clg, a16, br->ticks, &prev_last);
+	if (idx != NTP_CLIENTLOG_NONE)
+		rec = ntp_clientlog_record(w->clg, idx);
 
 	if (rec && srv.rl.enabled &&
-	    !clg_rate_check(rec, prev_last, br->ticks, &srv.rl, rand32(w))) {
+	    !ntp_clientlog_rate_check(rec, prev_last, br->ticks, &srv.rl, rand32(w))) {
 		if (!srv.kod) {
 			STAT_INC(w, dropped_ratelimit);
 			return;
@@ -562,7 +563,7 @@ static void process_one(struct ntp_worker *w, struct nsock *s, int i,
 
 	j = *ntx;
 	/* Never send more than was received: no amplification. */
-	if (ntp_build_response(w->tbuf[j], req.length < sizeof(w->tbuf[j]) ?
+	if (ntp_packet_build_response(w->tbuf[j], req.length < sizeof(w->tbuf[j]) ?
 			       req.length : sizeof(w->tbuf[j]), &resp) == 0) {
 		STAT_INC(w, dropped_invalid);
 		return;
@@ -595,10 +596,10 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 
 	/* Basic mode: the transmit timestamp as late as we can read it. */
 	clock_gettime(CLOCK_REALTIME, &now);
-	tx = ntp_ts_from_timespec(&now);
+	tx = ntp_packet_ts_from_timespec(&now);
 	for (j = 0; j < ntx; j++) {
 		if (w->meta[j].late_tx)
-			ntp_set_transmit(w->tbuf[j], tx);
+			ntp_packet_set_transmit(w->tbuf[j], tx);
 	}
 
 	while (sent < ntx) {
@@ -609,7 +610,7 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 			/* This one failed: skip it, keep the rest. */
 			STAT_INC(w, send_errors);
 			w->meta[sent].want_ts = 0;
-			w->meta[sent].rec = CLG_NONE;
+			w->meta[sent].rec = NTP_CLIENTLOG_NONE;
 			w->meta[sent].interleaved = w->meta[sent].kod = 0;
 			w->tmsg[sent].msg_len = 0;
 			sent++;
@@ -620,7 +621,7 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 
 	for (j = 0; j < ntx; j++) {
 		struct tx_meta *mt = &w->meta[j];
-		struct clg_record *rec;
+		struct ntp_clientlog_record *rec;
 
 		if (w->tmsg[j].msg_len == 0)
 			continue;
@@ -632,7 +633,7 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 			STAT_INC(w, kod_sent);
 		if (!mt->want_ts)
 			continue;
-		rec = clg_record(w->clg, mt->rec);
+		rec = ntp_clientlog_record(w->clg, mt->rec);
 		if (rec && rec->rx == mt->rx) {
 			/* Until the kernel's stamp arrives, our own late read. */
 			rec->tx = tx;
@@ -674,7 +675,7 @@ static void read_errqueue(struct ntp_worker *w, struct nsock *s, const struct ba
 			struct cmsghdr *cm;
 			struct timespec ts;
 			struct pending_tx *p;
-			struct clg_record *rec;
+			struct ntp_clientlog_record *rec;
 			bool hw = false;
 
 			for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
@@ -692,7 +693,7 @@ static void read_errqueue(struct ntp_worker *w, struct nsock *s, const struct ba
 			if (!stamp_from_cmsg(tss, br, srv.hw_tx, 0, &ts, &hw))
 				continue;
 			p = &s->pend[ee->ee_data & (PENDING_LEN - 1)];
-			if (p->key != ee->ee_data || p->rec == CLG_NONE) {
+			if (p->key != ee->ee_data || p->rec == NTP_CLIENTLOG_NONE) {
 				STAT_INC(w, tx_ts_unmatched);
 				continue;
 			}
@@ -700,11 +701,11 @@ static void read_errqueue(struct ntp_worker *w, struct nsock *s, const struct ba
 				STAT_INC(w, tx_ts_hw);
 			else
 				STAT_INC(w, tx_ts_sw);
-			rec = clg_record(w->clg, p->rec);
+			rec = ntp_clientlog_record(w->clg, p->rec);
 			/* Still the same client and the same exchange? */
 			if (rec && rec->rx == p->rx)
-				rec->tx = ntp_ts_from_timespec(&ts);
-			p->rec = CLG_NONE;
+				rec->tx = ntp_packet_ts_from_timespec(&ts);
+			p->rec = NTP_CLIENTLOG_NONE;
 		}
 		if (n < BATCH) {
 			s->ts_unread = 0;
@@ -773,9 +774,9 @@ static int fill_top(struct ntp_worker *w, struct ntp_client_row *rows, int max)
 	uint32_t now = mono_ticks(), idx;
 	int n = 0, k;
 
-	for (idx = clg_next_mru(w->clg, CLG_NONE); idx != CLG_NONE;
-	     idx = clg_next_mru(w->clg, idx)) {
-		const struct clg_record *r = clg_record_const(w->clg, idx);
+	for (idx = ntp_clientlog_next_mru(w->clg, NTP_CLIENTLOG_NONE); idx != NTP_CLIENTLOG_NONE;
+	     idx = ntp_clientlog_next_mru(w->clg, idx)) {
+		const struct ntp_clientlog_record *r = ntp_clientlog_record_const(w->clg, idx);
 		struct ntp_client_row row;
 		struct in6_addr a6;
 
@@ -790,7 +791,7 @@ static int fill_top(struct ntp_worker *w, struct ntp_client_row *rows, int max)
 		row.hits = r->hits;
 		row.xleave_hits = r->xleave_hits;
 		row.drops = r->drops;
-		row.last_ago = (double)(uint32_t)(now - r->last) / CLG_TICKS_PER_SEC;
+		row.last_ago = (double)(uint32_t)(now - r->last) / NTP_CLIENTLOG_TICKS_PER_SEC;
 		row.worker = w->id;
 		k = n < max ? n++ : max - 1;
 		while (k > 0 && rows[k - 1].hits < row.hits) {
@@ -1036,7 +1037,7 @@ static void set_ts_mode(void)
 		snprintf(speed, sizeof(speed), "%d Mb/s", srv.link_mbps);
 	snprintf(srv.ts_mode, sizeof(srv.ts_mode), "%s RX, %s TX (PHC /dev/ptp%d, %s, %s)",
 		 srv.hw_rx ? "hardware" : "software", srv.hw_tx ? "hardware" : "software",
-		 srv.phc.index, phc_sysoff_method_short(srv.phc.method), speed);
+		 srv.phc.index, phc_dev_method_short(srv.phc.method), speed);
 }
 
 /* Once a second: a PHC B sample for the conversion, and the link speed
@@ -1054,7 +1055,7 @@ static void phc_sample_cb(void *arg)
 	set_ts_mode();		/* the method may have stepped down */
 	if (!srv.hw_rx)
 		return;
-	mbps = phc_link_speed(srv.ifname);
+	mbps = phc_nl_link_speed(srv.ifname);
 	if (mbps == srv.link_mbps)
 		return;
 	if (mbps > 0)
@@ -1078,7 +1079,7 @@ static void setup_hw(const struct bridge_conf *c)
 	snprintf(srv.ts_mode, sizeof(srv.ts_mode), "software");
 	if (c->ntp.hwtimestamp == CONF_HWTS_NO || !c->ntp.interface[0])
 		return;
-	if (phc_ts_info_get(c->ntp.interface, &ti) < 0 || ti.phc_index < 0 ||
+	if (phc_dev_ts_info(c->ntp.interface, &ti) < 0 || ti.phc_index < 0 ||
 	    !(ti.so_timestamping & SOF_TIMESTAMPING_RAW_HARDWARE)) {
 		if (c->ntp.hwtimestamp == CONF_HWTS_YES)
 			log_warn("ntp: %s has no hardware timestamping: using kernel software timestamps",
@@ -1107,12 +1108,12 @@ static void setup_hw(const struct bridge_conf *c)
 	if (fd < 0)
 		return;
 	/* Keep what the PTP side may have set when we do not improve on it. */
-	if (phc_hwtstamp_get(fd, c->ntp.interface, &cur_tx, &cur_rx) < 0)
+	if (phc_dev_hwtstamp_get(fd, c->ntp.interface, &cur_tx, &cur_rx) < 0)
 		cur_tx = HWTSTAMP_TX_OFF, cur_rx = HWTSTAMP_FILTER_NONE;
 	if (!want_rx)
 		rx_filter = cur_rx;
 	tx_type = want_tx ? HWTSTAMP_TX_ON : cur_tx;
-	if (phc_hwtstamp_enable(fd, c->ntp.interface, tx_type, rx_filter, &got) < 0) {
+	if (phc_dev_hwtstamp_enable(fd, c->ntp.interface, tx_type, rx_filter, &got) < 0) {
 		log_warn("ntp: %s: SIOCSHWTSTAMP: %m: using kernel software timestamps",
 			 c->ntp.interface);
 		close(fd);
@@ -1177,7 +1178,7 @@ static int add_worker_sockets(const struct bridge_conf *c)
 			s->family = fam;
 			s->w = w;
 			for (int p = 0; p < PENDING_LEN; p++)
-				s->pend[p].rec = CLG_NONE;
+				s->pend[p].rec = NTP_CLIENTLOG_NONE;
 			w->nsocks++;
 			if (first_fd < 0)
 				first_fd = fd;
@@ -1221,7 +1222,7 @@ int ntp_server_start(const struct bridge_conf *c)
 		w->id = i;
 		w->evfd = -1;
 		w->rng = (seed ^ (0x9e3779b97f4a7c15ull * (i + 1))) | 1;
-		w->clg = clg_create(c->ntp.clientloglimit / srv.nworkers, seed + i);
+		w->clg = ntp_clientlog_create(c->ntp.clientloglimit / srv.nworkers, seed + i);
 		if (!w->clg)
 			goto fail;
 	}
@@ -1252,14 +1253,14 @@ int ntp_server_start(const struct bridge_conf *c)
 		}
 	}
 	{
-		struct clg_stats cs;
+		struct ntp_clientlog_stats cs;
 
 		ntp_server_clientlog_stats(&cs);
 		log_info("ntp: serving on %s port %d, %d worker%s, %s timestamps, client log %llu records "
 			 "(%zu bytes each)",
 			 c->ntp.interface[0] ? c->ntp.interface : "all interfaces", c->ntp.port,
 			 srv.nworkers, srv.nworkers > 1 ? "s" : "", srv.ts_mode,
-			 (unsigned long long)cs.capacity, clg_bytes_per_record());
+			 (unsigned long long)cs.capacity, ntp_clientlog_bytes_per_record());
 	}
 	return 0;
 fail:
@@ -1303,7 +1304,7 @@ void ntp_server_stop(void)
 		}
 		if (w->evfd >= 0)
 			close(w->evfd);
-		clg_destroy(w->clg);
+		ntp_clientlog_destroy(w->clg);
 		free(w);
 		srv.w[i] = NULL;
 	}
@@ -1337,15 +1338,15 @@ void ntp_server_stats(struct ntp_stats *sum)
 	}
 }
 
-void ntp_server_clientlog_stats(struct clg_stats *sum)
+void ntp_server_clientlog_stats(struct ntp_clientlog_stats *sum)
 {
-	struct clg_stats one;
+	struct ntp_clientlog_stats one;
 	int i;
 
 	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < srv.nworkers; i++) {
 		/* counters of another thread: read as they are (display only) */
-		clg_get_stats(srv.w[i]->clg, &one);
+		ntp_clientlog_get_stats(srv.w[i]->clg, &one);
 		sum->capacity += one.capacity;
 		sum->records += one.records;
 		sum->evictions += one.evictions;

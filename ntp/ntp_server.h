@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "bridge/conf.h"
-#include "bridge/ref_state.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/ref_state.h"
 #include "ntp/ntp_clientlog.h"
 
 #define NTP_MAX_WORKERS 16
@@ -81,7 +81,7 @@ bool ntp_server_running(void);
 /** Sum of all workers' counters. */
 void ntp_server_stats(struct ntp_stats *sum);
 /** Sum of all workers' client logs. */
-void ntp_server_clientlog_stats(struct clg_stats *sum);
+void ntp_server_clientlog_stats(struct ntp_clientlog_stats *sum);
 /** Timestamping mode in words ("hardware", "software", "hardware TX, software RX"). */
 const char *ntp_server_ts_mode(void);
 int ntp_server_workers(void);

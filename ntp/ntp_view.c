@@ -1,5 +1,6 @@
 /*
- * Text views in the manner of chronyc serverstats / chronyc clients.
+ * bridgectl's text views of ntp/: serverstats and clients in the manner of
+ * chronyc, and the NTP lines of `bridgectl status`.
  */
 #include "ntp/ntp_view.h"
 
@@ -36,7 +37,7 @@ static const struct {
 	{ "clientlog_bytes_per_record", "Client log bytes per record" },
 };
 
-void ntp_view_serverstats(struct json_object *data, FILE *out, const struct view_opts *o)
+static void ntp_view_serverstats(struct json_object *data, FILE *out, const struct view_opts *o)
 {
 	for (size_t i = 0; i < sizeof(stat_rows) / sizeof(stat_rows[0]); i++)
 		fprintf(out, "%-31s: %.0f\n", stat_rows[i].label,
@@ -57,7 +58,7 @@ void ntp_view_serverstats(struct json_object *data, FILE *out, const struct view
 		fprintf(out, "%-31s: none (link speed unknown)\n", "RX stamp to end of frame");
 }
 
-void ntp_view_clients(struct json_object *data, FILE *out, const struct view_opts *o)
+static void ntp_view_clients(struct json_object *data, FILE *out, const struct view_opts *o)
 {
 	struct json_object *arr;
 	size_t i, n;
@@ -77,3 +78,25 @@ void ntp_view_clients(struct json_object *data, FILE *out, const struct view_opt
 			view_num(c, "ntp_interleaved", 0), last < 1e5 ? last : 99999, "s");
 	}
 }
+
+static void ntp_view_status(struct json_object *d, FILE *out, const struct view_opts *o)
+{
+	if (!view_has(d, "modules.ntp.answering"))
+		return;
+	fprintf(out, "NTP server  : %s, %.1f req/s, %.0f clients, %.0f%% interleaved\n",
+		view_str(d, "modules.ntp.answering", "?"),
+		view_num(d, "modules.ntp.requests_per_s", 0),
+		view_num(d, "modules.ntp.clients", 0),
+		100.0 * view_num(d, "modules.ntp.interleaved_share", 0));
+	fprintf(out, "NTP stamps  : %.65s\n", view_str(d, "modules.ntp.timestamping", "?"));
+	fprintf(out, "NTP drops   : %.0f not answered, %.0f client log evictions\n",
+		view_num(d, "modules.ntp.dropped", 0),
+		view_num(d, "modules.ntp.clientlog_evictions", 0));
+}
+
+const struct view_entry ntp_views[] = {
+	{ "serverstats", ntp_view_serverstats },
+	{ "clients", ntp_view_clients },
+	{ "status", ntp_view_status },
+	{ NULL, NULL },
+};

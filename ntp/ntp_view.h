@@ -1,13 +1,13 @@
 /**
  * @file ntp_view.h
- * @brief bridgectl's text views of `serverstats` and `clients`.
+ * @brief bridgectl's text views of ntp/ (ntp_view.c): `serverstats`,
+ * `clients` and the NTP lines of `status`.
  */
 #ifndef PB_NTP_VIEW_H
 #define PB_NTP_VIEW_H
 
-#include "bridge/view.h"
+#include "bridge/core/view.h"
 
-void ntp_view_serverstats(struct json_object *data, FILE *out, const struct view_opts *o);
-void ntp_view_clients(struct json_object *data, FILE *out, const struct view_opts *o);
+extern const struct view_entry ntp_views[];
 
 #endif

@@ -15,7 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bridge/log.h"
+#include "bridge/core/log.h"
+#include "phc/phc_nl.h"
 
 /* The dynamic POSIX clock of an open character device (kernel ABI). */
 #define FD_TO_CLOCKID(fd)	((clockid_t)((((unsigned int)~(fd)) << 3) | 3))
@@ -25,7 +26,7 @@ static int64_t ts_ns(const struct ptp_clock_time *t)
 	return (int64_t)t->sec * 1000000000LL + t->nsec;
 }
 
-int phc_ts_info_get(const char *ifname, struct phc_ts_info *info)
+int phc_dev_ts_info(const char *ifname, struct phc_ts_info *info)
 {
 	struct ethtool_ts_info ti;
 	struct ifreq ifr;
@@ -65,15 +66,17 @@ int phc_dev_open(struct phc_dev *dev, const char *ifname)
 	memset(dev, 0, sizeof(*dev));
 	dev->fd = -1;
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	if (phc_ts_info_get(ifname, &dev->info) < 0) {
+	if (phc_dev_ts_info(ifname, &dev->info) < 0) {
 		log_error("phc: %s: ethtool time-stamping info: %m", ifname);
 		return -1;
 	}
-	if (dev->info.phc_index < 0) {
-		log_error("phc: %s has no PTP hardware clock", ifname);
+	/* The index by ethtool netlink first, as for every NIC (phc_nl.c). */
+	dev->index = phc_nl_find_index(ifname, &dev->how);
+	if (dev->index < 0) {
+		log_error("phc: %s has no PTP hardware clock (ethtool TSINFO)", ifname);
 		return -1;
 	}
-	dev->index = dev->info.phc_index;
+	dev->info.phc_index = dev->index;
 	snprintf(path, sizeof(path), "/dev/ptp%d", dev->index);
 	dev->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (dev->fd < 0) {
@@ -188,7 +191,7 @@ int phc_dev_sys_offset(struct phc_dev *dev, int samples, struct phc_sys_sample *
 			return -1;
 		/* The driver does not have this one: step down for good. */
 		log_info("phc: %s: %s offset not supported, trying the next method",
-			 dev->ifname, phc_sysoff_method_name(dev->method));
+			 dev->ifname, phc_dev_method_name(dev->method));
 		dev->method++;
 		if (dev->method > PHC_SYSOFF_BASIC) {
 			dev->method = PHC_SYSOFF_NONE;
@@ -197,7 +200,7 @@ int phc_dev_sys_offset(struct phc_dev *dev, int samples, struct phc_sys_sample *
 	}
 }
 
-int phc_hwtstamp_enable(int sock, const char *ifname, int tx_type, int rx_filter,
+int phc_dev_hwtstamp_enable(int sock, const char *ifname, int tx_type, int rx_filter,
 			int *rx_got)
 {
 	struct hwtstamp_config cfg;
@@ -216,7 +219,7 @@ int phc_hwtstamp_enable(int sock, const char *ifname, int tx_type, int rx_filter
 	return 0;
 }
 
-int phc_hwtstamp_get(int sock, const char *ifname, int *tx_type, int *rx_filter)
+int phc_dev_hwtstamp_get(int sock, const char *ifname, int *tx_type, int *rx_filter)
 {
 	struct hwtstamp_config cfg;
 	struct ifreq ifr;
@@ -232,7 +235,7 @@ int phc_hwtstamp_get(int sock, const char *ifname, int *tx_type, int *rx_filter)
 	return 0;
 }
 
-const char *phc_sysoff_method_name(int method)
+const char *phc_dev_method_name(int method)
 {
 	switch (method) {
 	case PHC_SYSOFF_PRECISE:
@@ -246,7 +249,7 @@ const char *phc_sysoff_method_name(int method)
 	}
 }
 
-const char *phc_sysoff_method_short(int method)
+const char *phc_dev_method_short(int method)
 {
 	static const char *const names[] = {
 		[PHC_SYSOFF_PRECISE] = "precise", [PHC_SYSOFF_EXTENDED] = "extended",

@@ -37,6 +37,7 @@ enum phc_sysoff_method {
 struct phc_dev {
 	char ifname[IFNAMSIZ];
 	int index;			/**< N of /dev/ptpN */
+	const char *how;		/**< how the index was found (phc_nl_find_index) */
 	int fd;
 	clockid_t clkid;
 	struct phc_ts_info info;
@@ -57,7 +58,7 @@ struct phc_sys_sample {
  * Read an interface's time-stamping info.
  * @return 0, or -1 with errno (no such interface, no ethtool support)
  */
-int phc_ts_info_get(const char *ifname, struct phc_ts_info *info);
+int phc_dev_ts_info(const char *ifname, struct phc_ts_info *info);
 
 /**
  * Open the PHC of an interface.
@@ -82,25 +83,18 @@ int phc_dev_sys_offset(struct phc_dev *dev, int samples, struct phc_sys_sample *
  * @param rx_got     receives the filter the driver actually set
  * @return 0, or -1 with errno
  */
-int phc_hwtstamp_enable(int sock, const char *ifname, int tx_type, int rx_filter,
+int phc_dev_hwtstamp_enable(int sock, const char *ifname, int tx_type, int rx_filter,
 			int *rx_got);
 
 /**
  * Read an interface's current hardware time-stamping config (SIOCGHWTSTAMP).
  * @return 0, or -1 with errno (old drivers do not have it)
  */
-int phc_hwtstamp_get(int sock, const char *ifname, int *tx_type, int *rx_filter);
+int phc_dev_hwtstamp_get(int sock, const char *ifname, int *tx_type, int *rx_filter);
 
 /** "PTP_SYS_OFFSET_PRECISE" etc., for logs */
-const char *phc_sysoff_method_name(int method);
+const char *phc_dev_method_name(int method);
 /** "precise", "extended", "basic": for status lines */
-const char *phc_sysoff_method_short(int method);
-
-/**
- * Link speed of an interface in Mb/s (ethtool netlink, then the
- * SIOCETHTOOL ioctl; phc_nl.c).
- * @return Mb/s, or -1 when unknown (no carrier, no driver support)
- */
-int phc_link_speed(const char *ifname);
+const char *phc_dev_method_short(int method);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "phc/phc_internal.h"
+#include "phc/phc_leapfile.h"
 
 /* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
 #define NTP_UNIX_DELTA 2208988800LL

@@ -34,10 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bridge/log.h"
-#include "bridge/loop.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
 #include "phc/phc_dev.h"
-#include "phc/phc_internal.h"
+#include "phc/phc_nl.h"
 
 /* --- ethtool netlink: TSINFO ----------------------------------------------- */
 
@@ -173,7 +173,7 @@ static int ioctl_tsinfo_phc(const char *ifname)
 	return ethtool_ioctl(ifname, &info) < 0 ? -1 : info.phc_index;
 }
 
-int phc_find_index(const char *ifname, const char **how)
+int phc_nl_find_index(const char *ifname, const char **how)
 {
 	int idx = phc_nl_tsinfo_phc(ifname);
 
@@ -195,7 +195,7 @@ static int ioctl_link_speed(const char *ifname)
 	return ethtool_ioctl(ifname, &cmd) < 0 ? -1 : (int)ethtool_cmd_speed(&cmd);
 }
 
-int phc_link_speed(const char *ifname)
+int phc_nl_link_speed(const char *ifname)
 {
 	struct u32_attr a = { ETHTOOL_A_LINKMODES_SPEED, -1 };
 	int mbps = -1;
@@ -250,11 +250,11 @@ static void rtnl_ready(int fd, short revents, void *arg)
 	if (n < 0 && errno == ENOBUFS) {
 		/* Events were lost: ask for the whole table again. */
 		log_warn("phc: rtnetlink overrun, reading the links again");
-		phc_link_dump();
+		phc_nl_link_dump();
 	}
 }
 
-int phc_link_dump(void)
+int phc_nl_link_dump(void)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -271,7 +271,7 @@ int phc_link_dump(void)
 	return mnl_socket_sendto(rtnl, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
 }
 
-int phc_link_start(const char *if_a, const char *if_b)
+int phc_nl_link_start(const char *if_a, const char *if_b)
 {
 	const char *names[2] = { if_a, if_b };
 
@@ -293,10 +293,10 @@ int phc_link_start(const char *if_a, const char *if_b)
 		rtnl = NULL;
 		return -1;
 	}
-	return phc_link_dump();
+	return phc_nl_link_dump();
 }
 
-void phc_link_stop(void)
+void phc_nl_link_stop(void)
 {
 	if (!rtnl)
 		return;
@@ -306,7 +306,7 @@ void phc_link_stop(void)
 	n_links = 0;
 }
 
-const struct phc_link *phc_link_get(int which)
+const struct phc_link *phc_nl_link_get(int which)
 {
 	return which >= 0 && which < n_links ? &links[which] : NULL;
 }

@@ -17,8 +17,8 @@
 #include <sys/timepps.h>
 #include <unistd.h>
 
-#include "bridge/log.h"
-#include "phc/phc_internal.h"
+#include "bridge/core/log.h"
+#include "phc/phc_pps.h"
 
 static struct {
 	int fd;

@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "phc/phc_internal.h"
+#include "phc/phc_ref.h"
 
 void phc_ref_init(struct phc_ref *r)
 {

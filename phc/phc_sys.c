@@ -16,7 +16,6 @@
  * with a reference-state decision (phc_ref.c) that ntp/ reads.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,18 +27,19 @@
 #include "clockadj.h"
 #include "config.h"
 #include "missing.h"
-#include "phc.h"
 #include "servo.h"
 #include "sk.h"
-#include "sysoff.h"
 #include "util.h"
 
-#include "bridge/ctl.h"
-#include "bridge/log.h"
-#include "bridge/loop.h"
-#include "bridge/ref_state.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
+#include "bridge/core/ref_state.h"
 #include "phc/phc_sys.h"
-#include "phc/phc_internal.h"
+#include "phc/phc_dev.h"
+#include "phc/phc_leapfile.h"
+#include "phc/phc_nl.h"
+#include "phc/phc_pps.h"
+#include "phc/phc_ref.h"
 #include "phc/phc_track.h"
 #include "ptp/ptp.h"
 
@@ -69,9 +69,7 @@ static struct bridge_conf conf;
 static struct config *servo_cfg;
 static struct servo *servo;
 static struct loop_timer *timer;
-static clockid_t phc_clk = CLOCK_INVALID;
-static int phc_index = -1;
-static int sysoff_method = -1;
+static struct phc_dev phc_a = { .fd = -1 };
 static struct phc_ref ref;
 static struct phc_tracking trk;
 static struct phc_leapfile leapfile;
@@ -95,21 +93,7 @@ static double mono_s(void)
 	return (double)loop_now_ns() * 1e-9;
 }
 
-static const char *method_name(int m)
-{
-	switch (m) {
-	case SYSOFF_PRECISE:
-		return "precise";
-	case SYSOFF_EXTENDED:
-		return "extended";
-	case SYSOFF_BASIC:
-		return "basic";
-	default:
-		return "none";
-	}
-}
-
-const char *phc_utc_source_name(int src)
+const char *phc_sys_utc_source_name(int src)
 {
 	switch (src) {
 	case PHC_UTC_PTP:
@@ -123,11 +107,7 @@ const char *phc_utc_source_name(int src)
 
 static void close_phc(void)
 {
-	if (phc_clk != CLOCK_INVALID)
-		phc_close(phc_clk);
-	phc_clk = CLOCK_INVALID;
-	phc_index = -1;
-	sysoff_method = -1;
+	phc_dev_close(&phc_a);
 }
 
 /* Some PHCs exist but never tick (QEMU 7.2's e1000e): over 20 ms of
@@ -145,43 +125,34 @@ static bool phc_is_stuck(clockid_t clk)
 	return (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec) < 1000000;
 }
 
-/* PHC A from the interface name: ethtool netlink, then the ioctl linuxptp
-   uses (phc_nl.c); never a fixed /dev/ptpN. */
+/* PHC A from the interface name, through phc_dev (ethtool netlink, then
+   the ioctl linuxptp uses); never a fixed /dev/ptpN. */
 static int open_phc(const char *ifname)
 {
 	struct ptp_state ps;
 	const char *how;
-	char dev[32];
-	int idx = phc_find_index(ifname, &how);
+	int idx;
 
-	if (idx < 0) {
-		log_error("phc: %s has no PHC (ethtool TSINFO)", ifname);
+	if (phc_dev_open(&phc_a, ifname) < 0)
 		return -1;
-	}
 	ptp_get_state(&ps);
-	if (ps.running && ps.phc_index >= 0 && ps.phc_index != idx)
-		log_warn("phc: %s names PHC %d, linuxptp uses PHC %d", how, idx, ps.phc_index);
-	snprintf(dev, sizeof(dev), "/dev/ptp%d", idx);
-	phc_clk = phc_open(dev);
-	if (phc_clk == CLOCK_INVALID) {
-		log_error("phc: cannot open %s: %s", dev, strerror(errno));
-		return -1;
-	}
-	phc_index = idx;
-	trk.phc_stuck = phc_is_stuck(phc_clk);
+	if (ps.running && ps.phc_index >= 0 && ps.phc_index != phc_a.index)
+		log_warn("phc: %s names PHC %d, linuxptp uses PHC %d", phc_a.how, phc_a.index,
+			 ps.phc_index);
+	snprintf(trk.phc_device, sizeof(trk.phc_device), "/dev/ptp%d", phc_a.index);
+	trk.phc_stuck = phc_is_stuck(phc_a.clkid);
 	if (trk.phc_stuck)
 		log_error("phc: %s (%s) does not advance: the PHC is present but broken"
-			  " (QEMU's e1000e has such a clock); nothing can be disciplined", dev, ifname);
-	sysoff_method = sysoff_probe(CLOCKID_TO_FD(phc_clk), PHC_SYS_SAMPLES);
-	snprintf(trk.phc_device, sizeof(trk.phc_device), "%s", dev);
-	trk.sysoff_method = method_name(sysoff_method);
-	log_info("phc: PHC A is %s (%s, found by %s), cross-timestamps: %s", dev, ifname,
-		 how, trk.sysoff_method);
-	idx = phc_find_index(conf.ntp.interface, &how);
-	trk.shared_phc = idx >= 0 && idx == phc_index;
+			  " (QEMU's e1000e has such a clock); nothing can be disciplined",
+			  trk.phc_device, ifname);
+	trk.sysoff_method = phc_dev_method_short(phc_a.method);
+	log_info("phc: PHC A is %s (%s, found by %s), cross-timestamps: %s", trk.phc_device,
+		 ifname, phc_a.how, trk.sysoff_method);
+	idx = phc_nl_find_index(conf.ntp.interface, &how);
+	trk.shared_phc = idx >= 0 && idx == phc_a.index;
 	if (trk.shared_phc)
 		log_notice("phc: %s and %s share %s: NIC B's timestamps are on PHC A's"
-			   " timescale", ifname, conf.ntp.interface, dev);
+			   " timescale", ifname, conf.ntp.interface, trk.phc_device);
 	return 0;
 }
 
@@ -272,19 +243,23 @@ static void set_freq(double ppb)
 /* One discipline update of CLOCK_REALTIME.  @return the error in ns, or NAN */
 static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 {
+	struct phc_sys_sample smp;
 	int64_t sys_minus_phc, delay;
 	uint64_t ts;
 	double err, adj;
 	enum servo_state st;
 	int off, lp;
 
-	if (phc_clk == CLOCK_INVALID && open_phc(conf.ptp.interface))
+	if (phc_a.fd < 0 && open_phc(conf.ptp.interface))
 		return NAN;
-	if (sysoff_measure(CLOCKID_TO_FD(phc_clk), sysoff_method, PHC_SYS_SAMPLES,
-			   &sys_minus_phc, &ts, &delay) < 0) {
+	if (phc_dev_sys_offset(&phc_a, PHC_SYS_SAMPLES, &smp) < 0) {
 		log_warn("phc: cannot read %s against CLOCK_REALTIME", trk.phc_device);
 		return NAN;
 	}
+	trk.sysoff_method = phc_dev_method_short(smp.method);
+	sys_minus_phc = smp.sys_ns - smp.phc_ns;
+	ts = (uint64_t)smp.sys_ns;
+	delay = 2 * smp.err_ns;
 	trk.measure_delay_ns = (double)delay;
 	utc_offset_now(ps, (long long)(ts / 1000000000ULL), &off, &lp);
 
@@ -367,7 +342,7 @@ static void tick(void *arg)
 	ptp_get_state(&ps);
 	fresh = ps.last_sync_mono_ns &&
 		now - (double)ps.last_sync_mono_ns * 1e-9 < PTP_STALE_S;
-	link_a = phc_link_get(0);
+	link_a = phc_nl_link_get(0);
 	in.ptp_ok = ptp_state_locked(&ps) && fresh && ps.have_parent &&
 		    !(link_a && link_a->known && !link_a->up);
 	if (in.ptp_ok)
@@ -453,162 +428,12 @@ static void tick(void *arg)
 	}
 	phc_ref_update(&ref, &in);
 	if (ref.snap.sync != trk.ref_sync)
-		log_notice("phc: reference %s -> %s", ref_sync_name(trk.ref_sync),
-			   ref_sync_name(ref.snap.sync));
+		log_notice("phc: reference %s -> %s", ref_state_sync_name(trk.ref_sync),
+			   ref_state_sync_name(ref.snap.sync));
 	trk.ref_sync = ref.snap.sync;
 	trk.ever_synced = ref.ever_synced;
 	trk.holdover_age = phc_ref_holdover_age(&ref, now);
 	ref_state_publish(&ref.snap);
-}
-
-/* --- control: `tracking` and the status section ---------------------------- */
-
-#define ADD(o, k, v) json_object_object_add((o), (k), (v))
-
-static void tracking_json(struct json_object *o)
-{
-	struct ref_snapshot s;
-	char refid[5];
-
-	ref_state_read(&s);
-	refid[0] = (char)(s.refid >> 24);
-	refid[1] = (char)(s.refid >> 16);
-	refid[2] = (char)(s.refid >> 8);
-	refid[3] = (char)s.refid;
-	refid[4] = 0;
-	ADD(o, "reference_state", json_object_new_string(ref_sync_name(s.sync)));
-	ADD(o, "reference_id", json_object_new_string(refid));
-	ADD(o, "stratum", json_object_new_int(s.stratum));
-	ADD(o, "leap", json_object_new_int(s.leap));
-	ADD(o, "ref_time", json_object_new_double((double)s.ref_time.tv_sec +
-						   s.ref_time.tv_nsec * 1e-9));
-	ADD(o, "system_offset_ns", json_object_new_double(trk.sys_offset_ns));
-	ADD(o, "rms_offset_ns", json_object_new_double(trk.rms_offset_ns));
-	ADD(o, "phc_filtered", json_object_new_boolean(trk.phc_filtered));
-	ADD(o, "phc_filter_ns", json_object_new_double(trk.phc_filter_ns));
-	ADD(o, "frequency_ppb", json_object_new_double(trk.freq_ppb));
-	ADD(o, "update_interval_s", json_object_new_double(trk.update_interval));
-	ADD(o, "root_delay_s", json_object_new_double(s.root_delay));
-	ADD(o, "root_dispersion_s", json_object_new_double(s.root_dispersion));
-	ADD(o, "dispersion_rate", json_object_new_double(s.dispersion_rate));
-	ADD(o, "utc_offset", json_object_new_int(trk.utc_offset));
-	ADD(o, "utc_offset_source", json_object_new_string(phc_utc_source_name(trk.utc_source)));
-	ADD(o, "leap_pending", json_object_new_int(trk.leap));
-	ADD(o, "holdover_age_s", json_object_new_double(trk.holdover_age));
-	ADD(o, "disciplining", json_object_new_boolean(trk.disciplining));
-	ADD(o, "phc_device", json_object_new_string(trk.phc_device));
-	ADD(o, "phc_broken", json_object_new_boolean(trk.phc_stuck));
-	ADD(o, "sysoff_method", json_object_new_string(trk.sysoff_method ? trk.sysoff_method : "none"));
-	ADD(o, "measure_delay_ns", json_object_new_double(trk.measure_delay_ns));
-	ADD(o, "servo", json_object_new_string(ptp_servo_state_name(trk.servo_state)));
-	ADD(o, "updates", json_object_new_int64((int64_t)trk.updates));
-	ADD(o, "steps", json_object_new_int(trk.steps));
-	ADD(o, "other_writer", json_object_new_boolean(trk.other_writer));
-	ADD(o, "shared_phc", json_object_new_boolean(trk.shared_phc));
-	if (conf.clock.pps_device[0]) {
-		ADD(o, "pps_offset_ns", json_object_new_double(trk.pps_offset_ns));
-		ADD(o, "pps_pulses", json_object_new_int64((int64_t)trk.pps_pulses));
-	}
-	for (int i = 0; i < 2; i++) {
-		const struct phc_link *l = phc_link_get(i);
-
-		if (l && l->known)
-			ADD(o, i == 0 ? "link_a_up" : "link_b_up", json_object_new_boolean(l->up));
-	}
-	ADD(o, "leapfile_expired", json_object_new_boolean(trk.leapfile_expired));
-}
-
-static int cmd_tracking(struct json_object *req, struct json_object *data,
-			char *err, size_t errlen)
-{
-	if (!trk.running) {
-		snprintf(err, errlen, "the clock module is not running");
-		return -1;
-	}
-	tracking_json(data);
-	return 0;
-}
-
-static void status_clock(struct json_object *o)
-{
-	struct json_object *w = json_object_new_array();
-	char buf[160];
-
-	tracking_json(o);
-	if (trk.phc_stuck) {
-		snprintf(buf, sizeof(buf), "%s does not advance: PHC present but broken",
-			 trk.phc_device);
-		json_object_array_add(w, json_object_new_string(buf));
-	}
-	if (!trk.ever_synced)
-		json_object_array_add(w, json_object_new_string(
-			"never locked to a grandmaster yet"));
-	if (trk.ref_sync == REF_HOLDOVER) {
-		snprintf(buf, sizeof(buf), "holdover for %.0f s (unsynchronised after %.0f s)",
-			 trk.holdover_age, conf.clock.holdover_max);
-		json_object_array_add(w, json_object_new_string(buf));
-	}
-	if (trk.ever_synced && trk.ref_sync == REF_UNSYNCED)
-		json_object_array_add(w, json_object_new_string(
-			"holdover expired: clients are told leap=3 (unsynchronised)"));
-	if (trk.utc_source == PHC_UTC_CONFIG) {
-		snprintf(buf, sizeof(buf), "UTC offset %d s from the config, not from the GM",
-			 trk.utc_offset);
-		json_object_array_add(w, json_object_new_string(buf));
-	}
-	if (trk.leapfile_expired)
-		json_object_array_add(w, json_object_new_string("the leap file has expired"));
-	for (int i = 0; i < 2; i++) {
-		const struct phc_link *l = phc_link_get(i);
-
-		if (!l || !l->known || l->up)
-			continue;
-		snprintf(buf, sizeof(buf), i == 0 ?
-			 "NIC A (%s) link is down: no PTP, holdover" :
-			 "NIC B (%s) link is down: NTP clients cannot reach us", l->name);
-		json_object_array_add(w, json_object_new_string(buf));
-	}
-	if (trk.other_writer)
-		json_object_array_add(w, json_object_new_string(
-			"another process changes the system clock's frequency"));
-	if (trk.pps_disagrees) {
-		snprintf(buf, sizeof(buf), "the PPS input is %+.1f us from PHC A",
-			 trk.pps_offset_ns * 1e-3);
-		json_object_array_add(w, json_object_new_string(buf));
-	}
-	json_object_object_add(o, "warnings", w);
-}
-
-#define GAUGE(out, name, help, fmt, v) \
-	fprintf(out, "# HELP " name " " help "\n# TYPE " name " gauge\n" name " " fmt "\n", v)
-
-static void metrics_clock(FILE *out)
-{
-	GAUGE(out, "ptpbridge_clock_offset_seconds",
-	      "CLOCK_REALTIME - (PHC A - TAI-UTC), last update.", "%.9f", trk.sys_offset_ns * 1e-9);
-	GAUGE(out, "ptpbridge_clock_rms_offset_seconds", "RMS of the last 16 updates.", "%.9f",
-	      trk.rms_offset_ns * 1e-9);
-	GAUGE(out, "ptpbridge_clock_frequency_ppm", "Frequency correction of CLOCK_REALTIME.",
-	      "%.3f", trk.freq_ppb * 1e-3);
-	GAUGE(out, "ptpbridge_clock_holdover_seconds", "Age of the holdover, 0 when none.",
-	      "%.1f", trk.holdover_age);
-	GAUGE(out, "ptpbridge_clock_utc_offset_seconds", "TAI-UTC in use.", "%d", trk.utc_offset);
-	GAUGE(out, "ptpbridge_clock_leap_pending", "+1 insert, -1 delete, 0 none.", "%d", trk.leap);
-	fprintf(out, "# HELP ptpbridge_clock_steps_total Steps of CLOCK_REALTIME.\n"
-		"# TYPE ptpbridge_clock_steps_total counter\nptpbridge_clock_steps_total %d\n",
-		trk.steps);
-	fprintf(out, "# HELP ptpbridge_link_up Link state of NIC A and NIC B.\n"
-		"# TYPE ptpbridge_link_up gauge\n");
-	for (int i = 0; i < 2; i++) {
-		const struct phc_link *l = phc_link_get(i);
-
-		if (l && l->known)
-			fprintf(out, "ptpbridge_link_up{nic=\"%s\",interface=\"%s\"} %d\n",
-				i == 0 ? "a" : "b", l->name, l->up ? 1 : 0);
-	}
-	if (conf.clock.pps_device[0])
-		GAUGE(out, "ptpbridge_pps_offset_seconds", "Last PPS edge vs the second.", "%.9f",
-		      trk.pps_offset_ns * 1e-9);
 }
 
 /* --- module ---------------------------------------------------------------- */
@@ -625,9 +450,8 @@ static void warn_if_steered(void)
 			 " bridged must be its only writer");
 }
 
-int phc_module_start(const struct bridge_conf *c)
+int phc_sys_start(const struct bridge_conf *c)
 {
-	static int registered;
 	double fadj;
 	int max_adj;
 
@@ -680,47 +504,34 @@ int phc_module_start(const struct bridge_conf *c)
 				     -fadj, max_adj, 0);
 		if (!servo) {
 			log_error("phc: cannot create the servo");
-			phc_module_stop();
+			phc_sys_stop();
 			return -1;
 		}
 		servo_sync_interval(servo, 1.0 / PHC_SYS_RATE);
 		trk.freq_ppb = fadj;
 	}
 	if (phc_pps_start(c->clock.pps_device)) {
-		phc_module_stop();
+		phc_sys_stop();
 		return -1;
 	}
-	if (phc_link_start(c->ptp.interface, c->ntp.interface))
+	if (phc_nl_link_start(c->ptp.interface, c->ntp.interface))
 		log_warn("phc: cannot watch link state (rtnetlink): %s", strerror(errno));
 	timer = loop_add_timer(1000000000ULL / PHC_SYS_RATE, 1000000000ULL / PHC_SYS_RATE,
 			       tick, NULL);
 	if (!timer) {
-		phc_module_stop();
+		phc_sys_stop();
 		return -1;
 	}
-	if (!registered) {
-		ctl_register("tracking", CTL_READ, cmd_tracking,
-			     "system clock tracking, like chronyc tracking");
-		ctl_add_status("phc", status_clock);
-		ctl_add_metrics(metrics_clock);
-		registered = 1;
-	}
 	return 0;
 }
 
-int phc_module_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
+void phc_sys_set_conf(const struct bridge_conf *c)
 {
 	/* Thresholds, holdover and strata apply from the next update. */
-	if (strcmp(old_conf->ptp.interface, new_conf->ptp.interface) ||
-	    old_conf->ptp.time_stamping != new_conf->ptp.time_stamping ||
-	    old_conf->clock.servo != new_conf->clock.servo ||
-	    strcmp(old_conf->clock.leapfile, new_conf->clock.leapfile))
-		return 1;
-	conf = *new_conf;
-	return 0;
+	conf = *c;
 }
 
-void phc_module_stop(void)
+void phc_sys_stop(void)
 {
 	if (timer) {
 		loop_del_timer(timer);
@@ -736,14 +547,14 @@ void phc_module_stop(void)
 	}
 	phc_pps_stop();
 	close_phc();
-	phc_link_stop();
+	phc_nl_link_stop();
 	trk.running = false;
 	/* Whatever we served, we can no longer vouch for it. */
 	phc_ref_init(&ref);
 	ref_state_publish(&ref.snap);
 }
 
-void phc_get_tracking(struct phc_tracking *t)
+void phc_sys_tracking(struct phc_tracking *t)
 {
 	*t = trk;
 }

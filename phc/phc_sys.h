@@ -1,6 +1,6 @@
 /**
  * @file phc_sys.h
- * @brief phc/: the clocks.  Disciplines CLOCK_REALTIME to PHC A (which
+ * @brief The system clock servo: disciplines CLOCK_REALTIME to PHC A (which
  * linuxptp steers to the grandmaster) and publishes the reference state.
  *
  * The only writer of CLOCK_REALTIME in bridged (with software timestamping
@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bridge/conf.h"
+#include "bridge/core/conf.h"
 
 /** Where TAI - UTC comes from. */
 enum phc_utc_source {
@@ -55,12 +55,14 @@ struct phc_tracking {
 	bool pps_disagrees;		/**< |pps_offset| > 10 us */
 };
 
-int phc_module_start(const struct bridge_conf *c);
-int phc_module_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);
-void phc_module_stop(void);
-
-void phc_get_tracking(struct phc_tracking *t);
-
-const char *phc_utc_source_name(int src);
+/** Open PHC A, create the servo, start the updates. @return 0, or -1 (logged) */
+int phc_sys_start(const struct bridge_conf *c);
+/** Take the thresholds, holdover and strata of a new config. */
+void phc_sys_set_conf(const struct bridge_conf *c);
+void phc_sys_stop(void);
+/** A copy of what the servo knows now. */
+void phc_sys_tracking(struct phc_tracking *t);
+/** "ptp", "leapfile", "config" */
+const char *phc_sys_utc_source_name(int src);
 
 #endif

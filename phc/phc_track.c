@@ -3,7 +3,7 @@
  *
  * Samples are taken relative to the newest one so the sums stay small and
  * double keeps ns resolution.  The fit is on sys - C - phc, where C is
- * what our own frequency changes added to the system clock (phc_sysadj).
+ * what our own frequency changes added to the system clock (phc_sysadj.c).
  * Each sample is weighted by the inverse square of its own uncertainty
  * (+1 ns so a PRECISE cross-timestamp does not get an infinite weight).
  */
@@ -12,71 +12,6 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
-
-/* --- the adjustment log of CLOCK_REALTIME ------------------------------------ */
-
-static struct phc_sysadj sysadj;
-static unsigned int sysadj_seq;
-
-static void sysadj_publish(const struct phc_sysadj *a)
-{
-	__atomic_add_fetch(&sysadj_seq, 1, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	sysadj = *a;
-	__atomic_add_fetch(&sysadj_seq, 1, __ATOMIC_RELEASE);
-}
-
-static int64_t sys_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-void phc_sysadj_note(struct phc_sysadj *a, int64_t now_ns, double f_ppb)
-{
-	a->c0_ns = phc_sysadj_at(a, now_ns);
-	a->t0_ns = now_ns;
-	a->f_ppb = f_ppb;
-}
-
-void phc_sysadj_freq(double f_ppb)
-{
-	struct phc_sysadj a = sysadj;	/* one writer: no lock to read */
-
-	phc_sysadj_note(&a, sys_now_ns(), f_ppb);
-	sysadj_publish(&a);
-}
-
-void phc_sysadj_step(void)
-{
-	struct phc_sysadj a = sysadj;
-
-	/* Old samples are void anyway: trackers restart on a new gen. */
-	a.gen++;
-	a.t0_ns = sys_now_ns();
-	sysadj_publish(&a);
-}
-
-void phc_sysadj_read(struct phc_sysadj *a)
-{
-	unsigned int s1, s2;
-
-	do {
-		s1 = __atomic_load_n(&sysadj_seq, __ATOMIC_ACQUIRE);
-		*a = sysadj;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(&sysadj_seq, __ATOMIC_RELAXED);
-	} while ((s1 & 1) || s1 != s2);
-}
-
-double phc_sysadj_at(const struct phc_sysadj *a, int64_t sys_ns)
-{
-	if (!a || !a->t0_ns)
-		return a ? a->c0_ns : 0.0;
-	return a->c0_ns + a->f_ppb * 1e-9 * (double)(sys_ns - a->t0_ns);
-}
 
 /* --- the tracker -------------------------------------------------------------- */
 
@@ -110,7 +45,7 @@ void phc_track_model(const struct phc_track *t, struct phc_model *m)
 	} while ((s1 & 1) || s1 != s2);
 }
 
-int64_t phc_model_to_sys(const struct phc_model *m, const struct phc_sysadj *adj,
+int64_t phc_track_model_to_sys(const struct phc_model *m, const struct phc_sysadj *adj,
 			 int64_t phc_ns, double *err_ns)
 {
 	double dt = (double)(phc_ns - m->phc_ref);
@@ -133,7 +68,7 @@ int phc_track_to_sys(const struct phc_track *t, int64_t phc_ns, int64_t *sys_ns,
 	if (!m.valid)
 		return -1;
 	phc_sysadj_read(&a);
-	*sys_ns = phc_model_to_sys(&m, &a, phc_ns, err_ns);
+	*sys_ns = phc_track_model_to_sys(&m, &a, phc_ns, err_ns);
 	return 0;
 }
 
@@ -158,7 +93,7 @@ void phc_track_add(struct phc_track *t, const struct phc_sys_sample *s,
 	}
 	/* A step of either clock makes the old samples meaningless. */
 	if (m.valid && t->count) {
-		int64_t pred = phc_model_to_sys(&m, adj, s->phc_ns, NULL);
+		int64_t pred = phc_track_model_to_sys(&m, adj, s->phc_ns, NULL);
 		int64_t d = s->sys_ns - pred;
 
 		if (d > PHC_TRACK_STEP_NS || d < -PHC_TRACK_STEP_NS) {

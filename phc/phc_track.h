@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "phc/phc_dev.h"
+#include "phc/phc_sysadj.h"
 
 #define PHC_TRACK_MAX_SAMPLES 64
 
@@ -33,24 +34,6 @@
     was stepped: the window restarts (ns). */
 #define PHC_TRACK_STEP_NS 1000000
 
-/** What this process dialed into CLOCK_REALTIME: C(t) = c0 + f (t - t0). */
-struct phc_sysadj {
-	int64_t t0_ns;		/**< CLOCK_REALTIME of the last frequency change */
-	double f_ppb;		/**< frequency offset set then */
-	double c0_ns;		/**< integral of earlier offsets up to t0, ns */
-	unsigned int gen;	/**< bumped when the clock is stepped */
-};
-
-/** The writer of CLOCK_REALTIME: call right after setting a frequency (ppb,
-    as read back from the kernel) or stepping the clock. */
-void phc_sysadj_freq(double f_ppb);
-void phc_sysadj_step(void);
-/** Lock-free snapshot; all zero when nobody steers the clock. */
-void phc_sysadj_read(struct phc_sysadj *a);
-/** The arithmetic of phc_sysadj_freq on a log of one's own (tests). */
-void phc_sysadj_note(struct phc_sysadj *a, int64_t now_ns, double f_ppb);
-/** C(t): how far our own adjustments moved the clock by sys time t, ns. */
-double phc_sysadj_at(const struct phc_sysadj *a, int64_t sys_ns);
 
 struct phc_model {
 	int64_t phc_ref;	/**< PHC ns of the reference point */
@@ -97,7 +80,7 @@ int phc_track_to_sys(const struct phc_track *t, int64_t phc_ns, int64_t *sys_ns,
 
 /** Same on copies of the model and the log (hot paths that convert many
     stamps; adj NULL: not steered). */
-int64_t phc_model_to_sys(const struct phc_model *m, const struct phc_sysadj *adj,
+int64_t phc_track_model_to_sys(const struct phc_model *m, const struct phc_sysadj *adj,
 			 int64_t phc_ns, double *err_ns);
 
 #endif

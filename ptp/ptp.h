@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bridge/conf.h"
+#include "bridge/core/module.h"
 
 /** Port states, numbered as IEEE 1588 (and linuxptp) numbers them. */
 enum ptp_port_state {
@@ -86,10 +86,8 @@ struct ptp_state {
 	uint64_t dispatches;		/**< clock_poll() calls */
 };
 
-/** bridged's module entry points (bridge/modules.c). */
-int ptp_module_start(const struct bridge_conf *c);
-int ptp_module_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);
-void ptp_module_stop(void);
+/** The module (ptp.c), for bridged's table (bridge/prog/modules.c). */
+extern const struct pb_module ptp_module;
 
 /** Copy of the current state (zeroed when the engine is not running). */
 void ptp_get_state(struct ptp_state *s);

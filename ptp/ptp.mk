@@ -1,7 +1,12 @@
 # ptp/: linuxptp's engine embedded in bridged (docs/ptp.md).
 
-BRIDGED_SRCS += ptp/ptp_engine.c ptp/ptp_ctl.c ptp/ptp_offset.c
+BRIDGED_SRCS += ptp/ptp.c ptp/ptp_engine.c ptp/ptp_offset.c
 LINUXPTP_USERS += ptp/ptp_engine.c
+
+# linuxptp's own check of pass-through [ptp] keys, and its version: both
+# programs.
+COMMON_SRCS += ptp/ptp_conf.c
+LINUXPTP_USERS += ptp/ptp_conf.c
 
 # The engine joins the core loop through a poll() wrapper (ptp_engine.c):
 # only bridged, and the unit tests that run the engine, link with it.

@@ -72,7 +72,7 @@ int ptp_conf_check(const char *key, const char *value, char *why, size_t whylen)
 	return -1;
 }
 
-const char *ptp_linuxptp_version(void)
+const char *ptp_conf_linuxptp_version(void)
 {
 	return version_string();
 }

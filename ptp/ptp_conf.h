@@ -15,6 +15,6 @@
 int ptp_conf_check(const char *key, const char *value, char *why, size_t whylen);
 
 /** Version string of the linked linuxptp library. */
-const char *ptp_linuxptp_version(void);
+const char *ptp_conf_linuxptp_version(void);
 
 #endif

@@ -46,10 +46,10 @@
 #include "transport.h"
 #include "util.h"
 
-#include "bridge/log.h"
-#include "bridge/loop.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
 #include "ptp/ptp.h"
-#include "ptp/ptp_internal.h"
+#include "ptp/ptp_engine.h"
 #include "ptp/ptp_offset.h"
 
 /* --- the poll() wrapper ---------------------------------------------------- */
@@ -115,9 +115,9 @@ static int n_registered;
 
 /* PHC A's offset, filtered (ptp_offset.c): our own handle on PHC A, to
    read the frequency the engine set and the time it was set at. */
-static struct pto pto;
+static struct ptp_offset pto;
 static clockid_t phc_a = CLOCK_INVALID;
-static char pto_gm[24];
+static char ptp_offset_gm[24];
 
 static void engine_fd_ready(int fd, short revents, void *arg);
 
@@ -195,7 +195,7 @@ static void offset_freq(void)
 
 	if (phc_a == CLOCK_INVALID || clock_gettime(phc_a, &ts))
 		return;
-	pto_freq(&pto, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec, clockadj_get_freq(phc_a));
+	ptp_offset_freq(&pto, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec, clockadj_get_freq(phc_a));
 }
 
 /* A Sync the servo used: a sample of PHC A - GM, while the servo is locked
@@ -208,21 +208,21 @@ static void offset_sample(int64_t ingress)
 
 	if (phc_a == CLOCK_INVALID)
 		return;
-	if (!locked || strcmp(pto_gm, state.gm_identity)) {
+	if (!locked || strcmp(ptp_offset_gm, state.gm_identity)) {
 		if (pto.n_bins || pto.bn)
 			log_info("ptp: PHC A filter restarts (%s)",
 				 !locked ? "servo not locked" : "new grandmaster");
-		pto_reset(&pto);
+		ptp_offset_reset(&pto);
 		state.filtered = false;
-		snprintf(pto_gm, sizeof(pto_gm), "%s", state.gm_identity);
+		snprintf(ptp_offset_gm, sizeof(ptp_offset_gm), "%s", state.gm_identity);
 		if (!locked)
 			return;
 	}
-	if (pto_sample(&pto, ingress, state.offset_ns))
+	if (ptp_offset_sample(&pto, ingress, state.offset_ns))
 		log_notice("ptp: PHC A jumped against the GM; filter restarts");
-	state.filtered = pto_offset_at(&pto, ingress, &state.filtered_offset_ns,
+	state.filtered = ptp_offset_at(&pto, ingress, &state.filtered_offset_ns,
 				       &state.filtered_err_ns);
-	state.filter_window_s = (double)pto.fit.n * (double)PTO_BIN_NS * 1e-9;
+	state.filter_window_s = (double)pto.fit.n * (double)PTP_OFFSET_BIN_NS * 1e-9;
 }
 
 static void update_state(void)
@@ -280,7 +280,7 @@ static void update_state(void)
 	}
 	last_ingress_ns = ingress;
 	offset_freq();
-	if (state.last_sync_mono_ns && loop_now_ns() - state.last_sync_mono_ns > PTO_STALE_NS)
+	if (state.last_sync_mono_ns && loop_now_ns() - state.last_sync_mono_ns > PTP_OFFSET_STALE_NS)
 		state.filtered = false;	/* what ptp_phc_offset() says by now */
 
 	if (prev_port_state != state.port_state)
@@ -407,7 +407,7 @@ static void drop_interfaces(void)
 	cfg->n_interfaces = 0;
 }
 
-int ptp_module_start(const struct bridge_conf *c)
+int ptp_engine_start(const struct bridge_conf *c)
 {
 	memset(&state, 0, sizeof(state));
 	last_ingress_ns = 0;
@@ -457,8 +457,8 @@ int ptp_module_start(const struct bridge_conf *c)
 	state.software_ts = c->ptp.time_stamping == CONF_TS_SOFTWARE;
 	state.phc_index = state.software_ts ? -1 : interface_phc_index(iface);
 	state.domain = c->ptp.domain_number;
-	pto_init(&pto);
-	pto_gm[0] = 0;
+	ptp_offset_init(&pto);
+	ptp_offset_gm[0] = 0;
 	if (state.phc_index >= 0) {
 		char dev[32];
 
@@ -471,18 +471,17 @@ int ptp_module_start(const struct bridge_conf *c)
 	if (engine_capture())
 		goto fail;
 	update_state();
-	ptp_ctl_register();
 	log_info("ptp: engine on %s (%s timestamping, PHC %d), %d descriptors",
 		 c->ptp.interface, state.software_ts ? "software" : "hardware",
 		 state.phc_index, n_registered);
 	return 0;
 fail:
-	ptp_module_stop();
+	ptp_engine_stop();
 	return -1;
 }
 
 /* Does the engine see a difference between two configs? */
-static bool engine_conf_changed(const struct bridge_conf *a, const struct bridge_conf *b)
+bool ptp_engine_conf_changed(const struct bridge_conf *a, const struct bridge_conf *b)
 {
 	if (strcmp(a->ptp.interface, b->ptp.interface) ||
 	    a->ptp.domain_number != b->ptp.domain_number ||
@@ -502,15 +501,7 @@ static bool engine_conf_changed(const struct bridge_conf *a, const struct bridge
 	return false;
 }
 
-int ptp_module_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
-{
-	/* linuxptp's clock cannot change transport, interface or timestamping
-	   in place: a change the engine sees restarts it; anything else
-	   (strata, holdover, NTP) leaves it running and locked. */
-	return engine_conf_changed(old_conf, new_conf) ? 1 : 0;
-}
-
-void ptp_module_stop(void)
+void ptp_engine_stop(void)
 {
 	unregister_all();
 	if (engine) {
@@ -526,43 +517,13 @@ void ptp_module_stop(void)
 	memset(&state, 0, sizeof(state));
 }
 
-bool ptp_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns)
+bool ptp_engine_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns)
 {
-	return engine && phc_a != CLOCK_INVALID && pto_offset_at(&pto, phc_ns, offset_ns, err_ns);
+	return engine && phc_a != CLOCK_INVALID &&
+	       ptp_offset_at(&pto, phc_ns, offset_ns, err_ns);
 }
 
-void ptp_get_state(struct ptp_state *s)
+void ptp_engine_state(struct ptp_state *s)
 {
 	*s = state;
-}
-
-bool ptp_state_locked(const struct ptp_state *s)
-{
-	return s->running && s->port_state == PTP_PS_SLAVE &&
-	       (s->servo_state == PTP_SERVO_LOCKED ||
-		s->servo_state == PTP_SERVO_LOCKED_STABLE);
-}
-
-const char *ptp_port_state_name(int st)
-{
-	static const char *const names[] = {
-		"NONE", "INITIALIZING", "FAULTY", "DISABLED", "LISTENING",
-		"PRE_MASTER", "MASTER", "PASSIVE", "UNCALIBRATED", "SLAVE",
-		"GRAND_MASTER",
-	};
-
-	if (st < 0 || st >= (int)(sizeof(names) / sizeof(names[0])))
-		return "UNKNOWN";
-	return names[st];
-}
-
-const char *ptp_servo_state_name(int st)
-{
-	static const char *const names[] = {
-		"unlocked", "jump", "locked", "locked_stable",
-	};
-
-	if (st < 0 || st >= (int)(sizeof(names) / sizeof(names[0])))
-		return "unknown";
-	return names[st];
 }

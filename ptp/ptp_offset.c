@@ -10,16 +10,16 @@
 
 /* Relative times are doubles of ns: rebase before they pass 2^50 ns (13
    days), long before a double loses a fraction of a ns. */
-#ifndef PTO_REBASE_NS
-#define PTO_REBASE_NS 1125899906842624.0
+#ifndef PTP_OFFSET_REBASE_NS
+#define PTP_OFFSET_REBASE_NS 1125899906842624.0
 #endif
 
-void pto_init(struct pto *e)
+void ptp_offset_init(struct ptp_offset *e)
 {
 	memset(e, 0, sizeof(*e));
 }
 
-void pto_reset(struct pto *e)
+void ptp_offset_reset(struct ptp_offset *e)
 {
 	e->bn = 0;
 	e->n_bins = 0;
@@ -29,14 +29,14 @@ void pto_reset(struct pto *e)
 	e->resets++;
 }
 
-static const struct pto_adj *adj_entry(const struct pto *e, int age)
+static const struct ptp_offset_adj *adj_entry(const struct ptp_offset *e, int age)
 {
-	return &e->adj[(e->adj_head - age + PTO_ADJ_LOG) % PTO_ADJ_LOG];
+	return &e->adj[(e->adj_head - age + PTP_OFFSET_ADJ_LOG) % PTP_OFFSET_ADJ_LOG];
 }
 
-double pto_adj_at(const struct pto *e, int64_t t_ns)
+double ptp_offset_adj_at(const struct ptp_offset *e, int64_t t_ns)
 {
-	const struct pto_adj *a = NULL;
+	const struct ptp_offset_adj *a = NULL;
 
 	if (!e->n_adj)
 		return 0.0;
@@ -50,7 +50,7 @@ double pto_adj_at(const struct pto *e, int64_t t_ns)
 	return a->a_ns + a->f_ppb * 1e-9 * (double)(t_ns - a->t_ns);
 }
 
-static void start(struct pto *e, int64_t t_ns)
+static void start(struct ptp_offset *e, int64_t t_ns)
 {
 	if (!e->started) {
 		e->started = true;
@@ -58,33 +58,33 @@ static void start(struct pto *e, int64_t t_ns)
 	}
 }
 
-void pto_freq(struct pto *e, int64_t t_ns, double f_ppb)
+void ptp_offset_freq(struct ptp_offset *e, int64_t t_ns, double f_ppb)
 {
-	struct pto_adj n;
+	struct ptp_offset_adj n;
 
 	start(e, t_ns);
 	if (e->n_adj && adj_entry(e, 0)->f_ppb == f_ppb)
 		return;
 	n.t_ns = t_ns;
 	n.f_ppb = f_ppb;
-	n.a_ns = pto_adj_at(e, t_ns);
-	e->adj_head = (e->adj_head + 1) % PTO_ADJ_LOG;
+	n.a_ns = ptp_offset_adj_at(e, t_ns);
+	e->adj_head = (e->adj_head + 1) % PTP_OFFSET_ADJ_LOG;
 	e->adj[e->adj_head] = n;
-	if (e->n_adj < PTO_ADJ_LOG)
+	if (e->n_adj < PTP_OFFSET_ADJ_LOG)
 		e->n_adj++;
 }
 
 /* The fitted free-running phase at relative time t (ns). */
-static double pto_fit_eval(const struct pto_fit *f, double t)
+static double ptp_offset_fit_eval(const struct ptp_offset_fit *f, double t)
 {
 	double p1 = t - f->t_ref;
 
 	return f->a + f->b * p1 + f->c * (p1 * p1 - f->alpha * p1 - f->beta);
 }
 
-static const struct pto_bin *bin(const struct pto *e, int age)
+static const struct ptp_offset_bin *bin(const struct ptp_offset *e, int age)
 {
-	return &e->bins[(e->bins_head - age + PTO_MAX_BINS) % PTO_MAX_BINS];
+	return &e->bins[(e->bins_head - age + PTP_OFFSET_MAX_BINS) % PTP_OFFSET_MAX_BINS];
 }
 
 /* Least squares over the newest m bins, on orthogonal polynomials of the
@@ -93,7 +93,7 @@ static const struct pto_bin *bin(const struct pto *e, int age)
    alpha p1 - beta.  The curvature is kept only when it is significant: a
    line through a phase whose frequency drifts misses most at the newest
    end, the one we use. */
-static void fit_bins(const struct pto *e, int m, struct pto_fit *f)
+static void fit_bins(const struct ptp_offset *e, int m, struct ptp_offset_fit *f)
 {
 	double st = 0, sy = 0, s11 = 0, s111 = 0, s1y = 0, s22 = 0, s2y = 0, ss = 0;
 
@@ -127,12 +127,12 @@ static void fit_bins(const struct pto *e, int m, struct pto_fit *f)
 	f->s22 = s22;
 	f->newest = bin(e, 0)->t;
 	f->valid = m >= 3;
-	if (m >= 3 * PTO_MIN_BINS / 2 && s22 > 0) {
+	if (m >= 3 * PTP_OFFSET_MIN_BINS / 2 && s22 > 0) {
 		double c = s2y / s22, sq = 0;
 
 		for (int i = 0; i < m; i++) {
 			double p1 = bin(e, i)->t - st;
-			double r = bin(e, i)->y - pto_fit_eval(f, bin(e, i)->t) -
+			double r = bin(e, i)->y - ptp_offset_fit_eval(f, bin(e, i)->t) -
 				   c * (p1 * p1 - f->alpha * p1 - f->beta);
 
 			sq += r * r;
@@ -142,7 +142,7 @@ static void fit_bins(const struct pto *e, int m, struct pto_fit *f)
 			f->c = c;
 	}
 	for (int i = 0; i < m; i++) {
-		double r = bin(e, i)->y - pto_fit_eval(f, bin(e, i)->t);
+		double r = bin(e, i)->y - ptp_offset_fit_eval(f, bin(e, i)->t);
 
 		ss += r * r;
 	}
@@ -153,13 +153,13 @@ static void fit_bins(const struct pto *e, int m, struct pto_fit *f)
    to be noise about the fit (1 % one-sided)?  Then the oscillator wandered
    within the window and its oldest part must go (chrony's test for its
    own sources). */
-static bool too_few_runs(const struct pto *e, const struct pto_fit *f)
+static bool too_few_runs(const struct ptp_offset *e, const struct ptp_offset_fit *f)
 {
 	int runs = 0, np = 0, nn = 0, prev = 0;
 	double mu, var;
 
 	for (int i = f->n - 1; i >= 0; i--) {
-		int s = bin(e, i)->y >= pto_fit_eval(f, bin(e, i)->t) ? 1 : -1;
+		int s = bin(e, i)->y >= ptp_offset_fit_eval(f, bin(e, i)->t) ? 1 : -1;
 
 		if (s > 0)
 			np++;
@@ -176,14 +176,14 @@ static bool too_few_runs(const struct pto *e, const struct pto_fit *f)
 	return runs < mu - 2.33 * sqrt(var > 0 ? var : 0);
 }
 
-static void refit(struct pto *e)
+static void refit(struct ptp_offset *e)
 {
-	struct pto_fit f;
+	struct ptp_offset_fit f;
 	int m = e->n_bins;
 
 	for (;;) {
 		fit_bins(e, m, &f);
-		if (m <= PTO_MIN_BINS || !too_few_runs(e, &f))
+		if (m <= PTP_OFFSET_MIN_BINS || !too_few_runs(e, &f))
 			break;
 		m -= m / 8 > 1 ? m / 8 : 1;
 	}
@@ -191,10 +191,10 @@ static void refit(struct pto *e)
 	e->fit = f;
 }
 
-static void rebase(struct pto *e, double d)
+static void rebase(struct ptp_offset *e, double d)
 {
 	for (int i = 0; i < e->n_bins; i++)
-		e->bins[(e->bins_head - i + PTO_MAX_BINS) % PTO_MAX_BINS].t -= d;
+		e->bins[(e->bins_head - i + PTP_OFFSET_MAX_BINS) % PTP_OFFSET_MAX_BINS].t -= d;
 	for (int i = 0; i < e->bn; i++)
 		e->bt[i] -= d;
 	e->bin_start -= d;
@@ -203,15 +203,15 @@ static void rebase(struct pto *e, double d)
 	e->t0 += (int64_t)d;
 }
 
-/* One bin from up to PTO_BIN_MAX_SAMPLES samples: a line through them,
+/* One bin from up to PTP_OFFSET_BIN_MAX_SAMPLES samples: a line through them,
    the quarter farthest from it dropped (queueing outliers), the mean of
    the rest at their mean time. */
-static void close_bin(struct pto *e)
+static void close_bin(struct ptp_offset *e)
 {
-	double mt = 0, my = 0, sxx = 0, sxy = 0, b, res[PTO_BIN_MAX_SAMPLES], cut = INFINITY;
+	double mt = 0, my = 0, sxx = 0, sxy = 0, b, res[PTP_OFFSET_BIN_MAX_SAMPLES], cut = INFINITY;
 	double kt = 0, ky = 0;
 	int n = e->bn, drop = n >= 4 ? n / 4 : 0, kept = 0;
-	struct pto_bin nb;
+	struct ptp_offset_bin nb;
 
 	for (int i = 0; i < n; i++) {
 		mt += e->bt[i];
@@ -253,34 +253,34 @@ static void close_bin(struct pto *e)
 	nb.y = ky / kept;
 	e->bn = 0;
 
-	e->bins_head = (e->bins_head + 1) % PTO_MAX_BINS;
+	e->bins_head = (e->bins_head + 1) % PTP_OFFSET_MAX_BINS;
 	e->bins[e->bins_head] = nb;
-	if (e->n_bins < PTO_MAX_BINS)
+	if (e->n_bins < PTP_OFFSET_MAX_BINS)
 		e->n_bins++;
 	refit(e);
-	if (nb.t > PTO_REBASE_NS)
+	if (nb.t > PTP_OFFSET_REBASE_NS)
 		rebase(e, floor(nb.t));	/* whole ns: t0 stays exact */
 }
 
-int pto_sample(struct pto *e, int64_t t_ns, double offset_ns)
+int ptp_offset_sample(struct ptp_offset *e, int64_t t_ns, double offset_ns)
 {
 	double t, y;
 	int jumped = 0;
 
 	start(e, t_ns);
 	t = (double)(t_ns - e->t0);
-	y = offset_ns - pto_adj_at(e, t_ns);
+	y = offset_ns - ptp_offset_adj_at(e, t_ns);
 	if (e->fit.valid &&
-	    fabs(y - pto_fit_eval(&e->fit, t)) > PTO_JUMP_NS) {
+	    fabs(y - ptp_offset_fit_eval(&e->fit, t)) > PTP_OFFSET_JUMP_NS) {
 		/* one wild sample is dropped; three in a row are the new truth */
 		if (++e->jumps < 3)
 			return 0;
-		pto_reset(e);
+		ptp_offset_reset(e);
 		jumped = 1;
 	} else {
 		e->jumps = 0;
 	}
-	if (e->bn && (t - e->bin_start >= PTO_BIN_NS || e->bn == PTO_BIN_MAX_SAMPLES)) {
+	if (e->bn && (t - e->bin_start >= PTP_OFFSET_BIN_NS || e->bn == PTP_OFFSET_BIN_MAX_SAMPLES)) {
 		close_bin(e);
 		t = (double)(t_ns - e->t0);	/* the origin may have moved */
 	}
@@ -292,18 +292,18 @@ int pto_sample(struct pto *e, int64_t t_ns, double offset_ns)
 	return jumped;
 }
 
-bool pto_offset_at(const struct pto *e, int64_t t_ns, double *offset_ns, double *err_ns)
+bool ptp_offset_at(const struct ptp_offset *e, int64_t t_ns, double *offset_ns, double *err_ns)
 {
-	const struct pto_fit *f = &e->fit;
+	const struct ptp_offset_fit *f = &e->fit;
 	double t, dt;
 
-	if (!f->valid || f->n < PTO_USE_BINS)
+	if (!f->valid || f->n < PTP_OFFSET_USE_BINS)
 		return false;
 	t = (double)(t_ns - e->t0);
-	if (t - f->newest > (double)PTO_STALE_NS)
+	if (t - f->newest > (double)PTP_OFFSET_STALE_NS)
 		return false;
 	dt = t - f->t_ref;
-	*offset_ns = pto_fit_eval(f, t) + pto_adj_at(e, t_ns);
+	*offset_ns = ptp_offset_fit_eval(f, t) + ptp_offset_adj_at(e, t_ns);
 	if (err_ns) {
 		double p2 = dt * dt - f->alpha * dt - f->beta;
 

@@ -22,37 +22,37 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PTO_BIN_NS	2000000000LL	/**< samples are combined per 2 s */
+#define PTP_OFFSET_BIN_NS	2000000000LL	/**< samples are combined per 2 s */
 /** Longest fit: 64 s.  Longer fits average more noise away (1.8 ns
     instead of 2.1 on a stable oscillator, tests/unit/test_ptp_offset.c)
     but a NIC's oscillator wanders by a ppb in minutes, and over 256 s that
     biases the newest end by more than the servo's own noise. */
-#define PTO_MAX_BINS	32
-#define PTO_MIN_BINS	8		/**< shortest fit: 16 s */
+#define PTP_OFFSET_MAX_BINS	32
+#define PTP_OFFSET_MIN_BINS	8		/**< shortest fit: 16 s */
 /** A fit shorter than this (48 s) is not used: the runs test cut it
     because PHC A's oscillator wanders, and then the servo's own clock,
     which follows within seconds, is the better estimate. */
-#define PTO_USE_BINS	24
-#define PTO_BIN_MAX_SAMPLES 64
-#define PTO_ADJ_LOG	16
+#define PTP_OFFSET_USE_BINS	24
+#define PTP_OFFSET_BIN_MAX_SAMPLES 64
+#define PTP_OFFSET_ADJ_LOG	16
 /** A sample this far from the fit means PHC A was stepped or the GM
     jumped: start again (ns). */
-#define PTO_JUMP_NS	2000.0
+#define PTP_OFFSET_JUMP_NS	2000.0
 /** Samples older than this after the newest one: the fit is stale (ns). */
-#define PTO_STALE_NS	8000000000LL
+#define PTP_OFFSET_STALE_NS	8000000000LL
 
-struct pto_adj {
+struct ptp_offset_adj {
 	int64_t t_ns;		/**< PHC A time the frequency was seen set */
 	double f_ppb;
 	double a_ns;		/**< integral of earlier frequencies up to t_ns */
 };
 
-struct pto_bin {
+struct ptp_offset_bin {
 	double t;		/**< ns, relative to pto.t0 */
 	double y;		/**< offset minus servo integral, ns */
 };
 
-struct pto_fit {
+struct ptp_offset_fit {
 	bool valid;
 	int n;			/**< bins in the fit */
 	double t_ref;		/**< ns rel. t0: the mean time of the fitted bins */
@@ -64,39 +64,39 @@ struct pto_fit {
 	double newest;		/**< time of the newest bin, ns rel. t0 */
 };
 
-struct pto {
+struct ptp_offset {
 	bool started;
 	int64_t t0;		/**< PHC A time origin of all relative times */
-	struct pto_adj adj[PTO_ADJ_LOG];
+	struct ptp_offset_adj adj[PTP_OFFSET_ADJ_LOG];
 	int n_adj, adj_head;	/**< ring, newest at adj_head */
 
 	/* the bin being filled */
-	double bt[PTO_BIN_MAX_SAMPLES], by[PTO_BIN_MAX_SAMPLES];
+	double bt[PTP_OFFSET_BIN_MAX_SAMPLES], by[PTP_OFFSET_BIN_MAX_SAMPLES];
 	int bn;
 	double bin_start;
 
-	struct pto_bin bins[PTO_MAX_BINS];
+	struct ptp_offset_bin bins[PTP_OFFSET_MAX_BINS];
 	int n_bins, bins_head;	/**< ring, newest at bins_head */
 	int jumps;		/**< consecutive samples far from the fit */
 	uint64_t resets;
-	struct pto_fit fit;
+	struct ptp_offset_fit fit;
 };
 
-void pto_init(struct pto *e);
+void ptp_offset_init(struct ptp_offset *e);
 /** Forget the samples (PHC A stepped, new GM, port left SLAVE...); the
     frequency log is kept. */
-void pto_reset(struct pto *e);
+void ptp_offset_reset(struct ptp_offset *e);
 /** The engine's frequency of PHC A, read at PHC A time @p t_ns (call when
     it may have changed; equal values are ignored). */
-void pto_freq(struct pto *e, int64_t t_ns, double f_ppb);
+void ptp_offset_freq(struct ptp_offset *e, int64_t t_ns, double f_ppb);
 /** A measured offsetFromMaster of the Sync received at PHC A time @p t_ns.
     @return 1 when the sample restarted the estimate (jump), else 0 */
-int pto_sample(struct pto *e, int64_t t_ns, double offset_ns);
+int ptp_offset_sample(struct ptp_offset *e, int64_t t_ns, double offset_ns);
 /** PHC A - GM at PHC A time @p t_ns.
     @param err_ns  standard error of the estimate (may be NULL)
     @return false while there is no usable fit (too few bins, stale) */
-bool pto_offset_at(const struct pto *e, int64_t t_ns, double *offset_ns, double *err_ns);
+bool ptp_offset_at(const struct ptp_offset *e, int64_t t_ns, double *offset_ns, double *err_ns);
 /** The servo's integral at @p t_ns (ns, relative to its first frequency). */
-double pto_adj_at(const struct pto *e, int64_t t_ns);
+double ptp_offset_adj_at(const struct ptp_offset *e, int64_t t_ns);
 
 #endif

@@ -7,7 +7,7 @@
 
 UNIT_TESTS += test_conf test_ctl test_ref_state test_sandbox
 
-UNIT_LINK_SRCS = $(filter-out bridge/bridged.c,$(COMMON_SRCS) $(BRIDGED_SRCS))
+UNIT_LINK_SRCS = $(filter-out bridge/prog/bridged.c,$(COMMON_SRCS) $(BRIDGED_SRCS))
 
 $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(UNIT_LINK_SRCS)) $(LINUXPTP_LIB) $(AUTOCONF_H)
 	@mkdir -p $(dir $@)
@@ -55,7 +55,8 @@ fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 		grep -h 'Done [0-9]* runs' $(FUZZ_BUILD)/$$f.log | sed "s/^/  $$f: /"; \
 	done
 
-FUZZ_SRCS_fuzz_conf = bridge/conf.c bridge/conf_table.c bridge/log.c ptp/ptp_conf.c
+FUZZ_SRCS_fuzz_conf = bridge/core/conf.c bridge/core/conf_table.c bridge/core/conf_text.c \
+	bridge/core/conf_file.c bridge/core/log.c ptp/ptp_conf.c
 
 .PHONY: unit fuzz FORCE
 FORCE:

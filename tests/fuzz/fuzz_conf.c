@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge/conf.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/conf_text.h"
 #include "ptp/ptp_conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = 0;
 		FILE *fp = open_memstream(&out, &len);
 
-		conf_show(&conf, fp, false);
+		conf_text_show(&conf, fp, false);
 		fclose(fp);
 		/* What show prints must itself be a valid file. */
 		if (conf_load_string("shown.conf", out, &again, &errs) != 0) {

@@ -26,18 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* an exact-size heap copy so ASan sees any overread */
 	copy = malloc(size - 2 ? size - 2 : 1);
 	memcpy(copy, data + 2, size - 2);
-	if (ntp_parse_request(copy, size - 2, port, &req) == NTP_REQ_OK) {
+	if (ntp_packet_parse_request(copy, size - 2, port, &req) == NTP_REQ_OK) {
 		if (req.length != size - 2 || req.length < NTP_HEADER_LEN || req.version < 1 ||
 		    req.version > 4)
 			abort();
 		memset(&resp, 0, sizeof(resp));
 		resp.version = req.version;
 		resp.origin = req.transmit;
-		n = ntp_build_response(out, req.length < sizeof(out) ? req.length : sizeof(out),
+		n = ntp_packet_build_response(out, req.length < sizeof(out) ? req.length : sizeof(out),
 				       &resp);
 		if (n == 0 || n > req.length)
 			abort();
-		if (ntp_read_header(out, n, &back, &mode) != 0 || mode != NTP_MODE_SERVER ||
+		if (ntp_packet_read_header(out, n, &back, &mode) != 0 || mode != NTP_MODE_SERVER ||
 		    back.origin != req.transmit)
 			abort();
 	}

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bridge/conf.h"
-#include "bridge/conf_table.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/conf_file.h"
+#include "bridge/core/conf_text.h"
+#include "bridge/core/conf_table.h"
 #include "ptp/ptp_conf.h"
 
 #define BASE "[ptp]\ninterface = eth0\n[ntp]\ninterface = eth1\n"
@@ -61,7 +63,7 @@ static void defaults_are_valid(void **state)
 	for (size_t i = 0; i < conf_table_len; i++) {
 		assert_non_null(conf_table[i].doc);
 		assert_true(strlen(conf_table[i].doc) > 10);
-		assert_ptr_equal(conf_find(conf_table[i].section, conf_table[i].key), &conf_table[i]);
+		assert_ptr_equal(conf_table_find(conf_table[i].section, conf_table[i].key), &conf_table[i]);
 	}
 }
 
@@ -322,7 +324,7 @@ static void show_round_trips(void **state)
 			      "ratelimit = interval 2 burst 4 leak 1 kod\nclientloglimit = 3M\n"
 			      "[ptp]\nlogSyncInterval = -2\n[clock]\nholdover_max = 2h\n"), 0);
 	fp = open_memstream(&text, &len);
-	conf_show(&conf, fp, true);
+	conf_text_show(&conf, fp, true);
 	fclose(fp);
 	/* What show prints is a valid file that reads back the same. */
 	memset(&errs, 0, sizeof(errs));
@@ -341,11 +343,11 @@ static void get_values(void **state)
 	char buf[256];
 
 	assert_int_equal(load(BASE "clientloglimit = 1536K\nallow = 192.0.2.0/24\nallow = 10.0.0.0/8\n"), 0);
-	assert_int_equal(conf_get(&conf, "ntp", "clientloglimit", buf, sizeof(buf)), 0);
+	assert_int_equal(conf_text_get(&conf, "ntp", "clientloglimit", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "1536K");
-	assert_int_equal(conf_get(&conf, "ntp", "allow", buf, sizeof(buf)), 0);
+	assert_int_equal(conf_text_get(&conf, "ntp", "allow", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "192.0.2.0/24\n10.0.0.0/8");
-	assert_int_equal(conf_get(&conf, "ntp", "nope", buf, sizeof(buf)), -1);
+	assert_int_equal(conf_text_get(&conf, "ntp", "nope", buf, sizeof(buf)), -1);
 }
 
 static char *read_all(const char *path)
@@ -373,29 +375,29 @@ static void set_in_file(void **state)
 	close(fd);
 
 	/* Replace in place; comments and order kept. */
-	assert_int_equal(conf_set_in_file(path, "ntp", "port", "1123", &errs), 0);
+	assert_int_equal(conf_file_set(path, "ntp", "port", "1123", &errs), 0);
 	assert_string_equal(read_all(path), "# my comment\n[ptp]\ninterface = eth0\n\n[ntp]\n"
 			    "interface = eth1\nallow = 192.0.2.0/24\nallow = 10.0.0.0/8\nport = 1123\n");
 	/* A repeatable key: all its lines become the one value. */
-	assert_int_equal(conf_set_in_file(path, "ntp", "allow", "all", &errs), 0);
+	assert_int_equal(conf_file_set(path, "ntp", "allow", "all", &errs), 0);
 	assert_string_equal(read_all(path), "# my comment\n[ptp]\ninterface = eth0\n\n[ntp]\n"
 			    "interface = eth1\nallow = all\nport = 1123\n");
 	/* A key not there yet lands at the end of its section... */
-	assert_int_equal(conf_set_in_file(path, "ptp", "domainNumber", "24", &errs), 0);
+	assert_int_equal(conf_file_set(path, "ptp", "domainNumber", "24", &errs), 0);
 	assert_string_equal(read_all(path), "# my comment\n[ptp]\ninterface = eth0\n\n"
 			    "domainNumber = 24\n[ntp]\ninterface = eth1\nallow = all\nport = 1123\n");
 	/* ...or in a new section. */
-	assert_int_equal(conf_set_in_file(path, "log", "level", "debug", &errs), 0);
+	assert_int_equal(conf_file_set(path, "log", "level", "debug", &errs), 0);
 	assert_non_null(strstr(read_all(path), "port = 1123\n\n[log]\nlevel = debug\n"));
 	/* A bad value is refused and the file stays as it was. */
 	char before[4096];
 
 	strcpy(before, read_all(path));
-	assert_int_equal(conf_set_in_file(path, "ntp", "port", "0", &errs), -1);
+	assert_int_equal(conf_file_set(path, "ntp", "port", "0", &errs), -1);
 	assert_true(has_error("ntp.port: 0 is out of range"));
-	assert_int_equal(conf_set_in_file(path, "ntp", "prot", "1", &errs), -1);
+	assert_int_equal(conf_file_set(path, "ntp", "prot", "1", &errs), -1);
 	assert_true(has_error("did you mean ntp.port?"));
-	assert_int_equal(conf_set_in_file(path, "ntp", "port", "1\n[x]", &errs), -1);
+	assert_int_equal(conf_file_set(path, "ntp", "port", "1\n[x]", &errs), -1);
 	assert_string_equal(read_all(path), before);
 	unlink(path);
 }
@@ -406,7 +408,7 @@ static void man_page_lists_every_key(void **state)
 	size_t len = 0;
 	FILE *fp = open_memstream(&text, &len);
 
-	conf_write_man(fp);
+	conf_text_man(fp);
 	fclose(fp);
 	assert_non_null(strstr(text, ".TH BRIDGE.CONF 5"));
 	for (size_t i = 0; i < conf_table_len; i++) {

@@ -21,9 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bridge/ctl.h"
-#include "bridge/log.h"
-#include "bridge/loop.h"
+#include "bridge/core/ctl.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
+#include "bridge/core/module.h"
 
 static int changes;
 
@@ -45,6 +46,36 @@ static int cmd_change(struct json_object *req, struct json_object *data, char *e
 	return 0;
 }
 
+static int fake_start(const struct bridge_conf *c)
+{
+	return 0;
+}
+
+static int fake_fail(const struct bridge_conf *c)
+{
+	return -1;
+}
+
+static void fake_stop(void)
+{
+}
+
+static const struct ctl_command fake_cmds[] = {
+	{ "fake", CTL_READ, cmd_echo, "a module's command" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static void fill_ntp(struct json_object *sec);
+
+static const struct pb_module fake_ntp = {
+	.name = "ntp", .start = fake_start, .stop = fake_stop,
+	.commands = fake_cmds, .status = fill_ntp,
+};
+static const struct pb_module fake_broken = {
+	.name = "broken", .start = fake_fail, .stop = fake_stop, .status = fill_ntp,
+};
+static const struct pb_module *const fake_mods[] = { &fake_ntp, &fake_broken, NULL };
+
 static void fill_ntp(struct json_object *sec)
 {
 	json_object_object_add(sec, "clients", json_object_new_int(42));
@@ -61,7 +92,6 @@ static int setup(void **state)
 	changes = 0;
 	ctl_register("echo", CTL_READ, cmd_echo, "echo");
 	ctl_register("change", CTL_ADMIN, cmd_change, "change");
-	ctl_add_status("ntp", fill_ntp);
 	ctl_add_metrics(metrics_a);
 	return 0;
 }
@@ -159,12 +189,26 @@ static void help_metrics_status(void **state)
 	assert_string_equal(json_object_get_string(text), "ptpbridge_test_metric 1\n");
 	json_object_put(r);
 
+	/* a module table: its commands are registered, a running module
+	   fills its section, a failed one only says so */
+	module_init(fake_mods);
+	r = dispatch("{\"cmd\":\"fake\",\"value\":7}", 0, 1);
+	assert_true(ok(r));
+	json_object_put(r);
+	assert_int_equal(module_start_all(NULL), 0);
 	mods = json_object_new_object();
-	ctl_fill_status(mods);
+	module_status(mods);
 	assert_true(json_object_object_get_ex(mods, "ntp", &ntp));
 	assert_true(json_object_object_get_ex(ntp, "clients", &clients));
 	assert_int_equal(json_object_get_int(clients), 42);
+	assert_string_equal(json_object_get_string(json_object_object_get(ntp, "state")),
+			    "running");
+	assert_true(json_object_object_get_ex(mods, "broken", &ntp));
+	assert_false(json_object_object_get_ex(ntp, "clients", &clients));
+	assert_string_equal(json_object_get_string(json_object_object_get(ntp, "state")),
+			    "failed");
 	json_object_put(mods);
+	module_stop_all();
 }
 
 /* --- over the socket ------------------------------------------------------ */

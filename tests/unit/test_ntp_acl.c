@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "bridge/conf.h"
+#include "bridge/core/conf.h"
 #include "ntp/ntp_acl.h"
 
 static struct conf_addr A(const char *s)

@@ -78,13 +78,13 @@ static int exchange(ntp_ts origin, ntp_ts receive, ntp_ts transmit, struct ntp_r
 	serve_socket(s->w, s, POLLIN);
 	n = recv(cli, r, sizeof(r), 0);
 	clock_gettime(CLOCK_REALTIME, &now);
-	*local_rx = ntp_ts_from_timespec(&now);
+	*local_rx = ntp_packet_ts_from_timespec(&now);
 	usleep(2000);
 	/* collect the TX stamp of that response, as POLLERR would */
 	serve_socket(s->w, s, POLLERR);
 	if (n != 48)
 		return -1;
-	return ntp_read_header(r, (size_t)n, resp, &mode) == 0 && mode == NTP_MODE_SERVER ? 0 : -1;
+	return ntp_packet_read_header(r, (size_t)n, resp, &mode) == 0 && mode == NTP_MODE_SERVER ? 0 : -1;
 }
 
 static void basic_then_interleaved(void **state)

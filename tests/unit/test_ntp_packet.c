@@ -29,7 +29,7 @@ static void accepts_v2_to_v4_client(void **state)
 
 	for (int v = 2; v <= 4; v++) {
 		make_req(b, v, NTP_MODE_CLIENT, 48);
-		assert_int_equal(ntp_parse_request(b, 48, 40000, &r), NTP_REQ_OK);
+		assert_int_equal(ntp_packet_parse_request(b, 48, 40000, &r), NTP_REQ_OK);
 		assert_int_equal(r.version, v);
 		assert_int_equal(r.poll, 6);
 		assert_true(r.transmit == 0xde00000000000001ull);
@@ -42,11 +42,11 @@ static void ntpv1_by_port(void **state)
 	struct ntp_request r;
 
 	make_req(b, 1, NTP_MODE_UNDEFINED, 48);
-	assert_int_equal(ntp_parse_request(b, 48, 40000, &r), NTP_REQ_OK);
+	assert_int_equal(ntp_packet_parse_request(b, 48, 40000, &r), NTP_REQ_OK);
 	/* from port 123 it is a peer, not a client */
-	assert_int_equal(ntp_parse_request(b, 48, NTP_PORT, &r), NTP_REQ_NOT_CLIENT);
+	assert_int_equal(ntp_packet_parse_request(b, 48, NTP_PORT, &r), NTP_REQ_NOT_CLIENT);
 	make_req(b, 1, NTP_MODE_CLIENT, 48);
-	assert_int_equal(ntp_parse_request(b, 48, 40000, &r), NTP_REQ_OK);
+	assert_int_equal(ntp_packet_parse_request(b, 48, 40000, &r), NTP_REQ_OK);
 }
 
 static void refuses_other_modes(void **state)
@@ -58,11 +58,11 @@ static void refuses_other_modes(void **state)
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		make_req(b, 4, modes[i], 48);
-		assert_int_equal(ntp_parse_request(b, 48, 40000, &r), NTP_REQ_NOT_CLIENT);
+		assert_int_equal(ntp_packet_parse_request(b, 48, 40000, &r), NTP_REQ_NOT_CLIENT);
 	}
 	/* a 12-byte mode 6 query and a mode 7 monlist are short as well */
 	make_req(b, 2, NTP_MODE_CONTROL, 12);
-	assert_int_not_equal(ntp_parse_request(b, 12, 40000, &r), NTP_REQ_OK);
+	assert_int_not_equal(ntp_packet_parse_request(b, 12, 40000, &r), NTP_REQ_OK);
 }
 
 static void refuses_bad_versions_and_lengths(void **state)
@@ -71,20 +71,20 @@ static void refuses_bad_versions_and_lengths(void **state)
 	struct ntp_request r;
 
 	make_req(b, 0, NTP_MODE_CLIENT, 48);
-	assert_int_equal(ntp_parse_request(b, 48, 1000, &r), NTP_REQ_BAD_VERSION);
+	assert_int_equal(ntp_packet_parse_request(b, 48, 1000, &r), NTP_REQ_BAD_VERSION);
 	make_req(b, 5, NTP_MODE_CLIENT, 48);
-	assert_int_equal(ntp_parse_request(b, 48, 1000, &r), NTP_REQ_BAD_VERSION);
+	assert_int_equal(ntp_packet_parse_request(b, 48, 1000, &r), NTP_REQ_BAD_VERSION);
 	for (size_t n = 0; n < 48; n++) {
 		make_req(b, 4, NTP_MODE_CLIENT, 48);
-		assert_int_equal(ntp_parse_request(b, n, 1000, &r), NTP_REQ_SHORT);
+		assert_int_equal(ntp_packet_parse_request(b, n, 1000, &r), NTP_REQ_SHORT);
 	}
 	make_req(b, 4, NTP_MODE_CLIENT, 51);
-	assert_int_equal(ntp_parse_request(b, 51, 1000, &r), NTP_REQ_BAD_LENGTH);
+	assert_int_equal(ntp_packet_parse_request(b, 51, 1000, &r), NTP_REQ_BAD_LENGTH);
 	/* NTPv3 with anything but a MAC after the header */
 	make_req(b, 3, NTP_MODE_CLIENT, 64);
-	assert_int_equal(ntp_parse_request(b, 64, 1000, &r), NTP_REQ_BAD_LENGTH);
+	assert_int_equal(ntp_packet_parse_request(b, 64, 1000, &r), NTP_REQ_BAD_LENGTH);
 	make_req(b, 3, NTP_MODE_CLIENT, 68);
-	assert_int_equal(ntp_parse_request(b, 68, 1000, &r), NTP_REQ_AUTH);
+	assert_int_equal(ntp_packet_parse_request(b, 68, 1000, &r), NTP_REQ_AUTH);
 }
 
 static void extension_fields(void **state)
@@ -96,23 +96,23 @@ static void extension_fields(void **state)
 	make_req(b, 4, NTP_MODE_CLIENT, 48 + 16 + 28);
 	b[48] = 0x01; b[49] = 0x04; b[50] = 0; b[51] = 16;
 	b[64] = 0x02; b[65] = 0x04; b[66] = 0; b[67] = 28;
-	assert_int_equal(ntp_parse_request(b, 92, 1000, &r), NTP_REQ_OK);
+	assert_int_equal(ntp_packet_parse_request(b, 92, 1000, &r), NTP_REQ_OK);
 	assert_int_equal(r.n_extensions, 2);
 	assert_int_equal(r.length, 92);
 
 	/* field length beyond the datagram */
 	b[67] = 200;
-	assert_int_equal(ntp_parse_request(b, 92, 1000, &r), NTP_REQ_BAD_EXTENSION);
+	assert_int_equal(ntp_packet_parse_request(b, 92, 1000, &r), NTP_REQ_BAD_EXTENSION);
 	/* field length not a multiple of 4, or below 16 */
 	b[67] = 30;
-	assert_int_equal(ntp_parse_request(b, 92, 1000, &r), NTP_REQ_BAD_EXTENSION);
+	assert_int_equal(ntp_packet_parse_request(b, 92, 1000, &r), NTP_REQ_BAD_EXTENSION);
 	b[67] = 8;
-	assert_int_equal(ntp_parse_request(b, 92, 1000, &r), NTP_REQ_BAD_EXTENSION);
+	assert_int_equal(ntp_packet_parse_request(b, 92, 1000, &r), NTP_REQ_BAD_EXTENSION);
 	/* a field followed by a 20-byte MAC: we hold no keys */
 	make_req(b, 4, NTP_MODE_CLIENT, 48 + 16 + 20);
 	b[48] = 0x01; b[49] = 0x04; b[50] = 0; b[51] = 16;
 	b[64] = 0; b[65] = 0; b[66] = 0; b[67] = 1;	/* key ID 1 */
-	assert_int_equal(ntp_parse_request(b, 84, 1000, &r), NTP_REQ_AUTH);
+	assert_int_equal(ntp_packet_parse_request(b, 84, 1000, &r), NTP_REQ_AUTH);
 }
 
 static void response_fields_and_length(void **state)
@@ -127,9 +127,9 @@ static void response_fields_and_length(void **state)
 	int mode;
 
 	/* a 47-byte buffer (as a request of 47 would allow) gets nothing */
-	assert_int_equal(ntp_build_response(out, 47, &r), 0);
-	assert_int_equal(ntp_build_response(out, 48, &r), 48);
-	assert_int_equal(ntp_read_header(out, 48, &back, &mode), 0);
+	assert_int_equal(ntp_packet_build_response(out, 47, &r), 0);
+	assert_int_equal(ntp_packet_build_response(out, 48, &r), 48);
+	assert_int_equal(ntp_packet_read_header(out, 48, &back, &mode), 0);
 	assert_int_equal(mode, NTP_MODE_SERVER);
 	assert_int_equal(back.version, 3);
 	assert_int_equal(back.stratum, 1);
@@ -137,31 +137,31 @@ static void response_fields_and_length(void **state)
 	assert_int_equal(back.precision, -24);
 	assert_true(back.refid == NTP_REFID_LOCAL);
 	assert_true(back.origin == 2 && back.receive == 3 && back.transmit == 4);
-	ntp_set_transmit(out, 0x1122334455667788ull);
-	ntp_read_header(out, 48, &back, &mode);
+	ntp_packet_set_transmit(out, 0x1122334455667788ull);
+	ntp_packet_read_header(out, 48, &back, &mode);
 	assert_true(back.transmit == 0x1122334455667788ull);
 }
 
 static void timestamps(void **state)
 {
 	struct timespec ts = { .tv_sec = 1700000000, .tv_nsec = 123456789 }, back;
-	ntp_ts t = ntp_ts_from_timespec(&ts);
+	ntp_ts t = ntp_packet_ts_from_timespec(&ts);
 
 	assert_true((t >> 32) == 1700000000u + NTP_UNIX_OFFSET);
-	ntp_ts_to_timespec(t, &back);
+	ntp_packet_ts_to_timespec(t, &back);
 	assert_int_equal(back.tv_sec, ts.tv_sec);
 	assert_true(back.tv_nsec >= ts.tv_nsec - 1 && back.tv_nsec <= ts.tv_nsec + 1);
 	/* after the 2036 era rollover */
 	ts.tv_sec = 2200000000LL;
 	ts.tv_nsec = 999999999;
-	t = ntp_ts_from_timespec(&ts);
-	ntp_ts_to_timespec(t, &back);
+	t = ntp_packet_ts_from_timespec(&ts);
+	ntp_packet_ts_to_timespec(t, &back);
 	assert_true(back.tv_sec * 1000000000LL + back.tv_nsec >= 2200000000LL * 1000000000LL + 999999998LL);
 	assert_true(back.tv_sec <= 2200000001LL);
 
-	assert_int_equal(ntp_short_from_double(1.5), 0x18000);
-	assert_int_equal(ntp_short_from_double(-1.0), 0);
-	assert_int_equal(ntp_short_from_double(1e9), 0xffffffffu);
+	assert_int_equal(ntp_packet_short_from_double(1.5), 0x18000);
+	assert_int_equal(ntp_packet_short_from_double(-1.0), 0);
+	assert_int_equal(ntp_packet_short_from_double(1e9), 0xffffffffu);
 }
 
 int main(void)

@@ -17,9 +17,9 @@ static void test_find_index(void **st)
 	const char *how = NULL;
 
 	/* lo has no PHC, whatever asks */
-	assert_int_equal(phc_find_index("lo", &how), -1);
+	assert_int_equal(phc_nl_find_index("lo", &how), -1);
 	assert_non_null(how);
-	assert_int_equal(phc_find_index("pbnosuchif0", &how), -1);
+	assert_int_equal(phc_nl_find_index("pbnosuchif0", &how), -1);
 	assert_int_equal(phc_nl_tsinfo_phc("pbnosuchif0"), -1);
 }
 
@@ -43,12 +43,12 @@ static void test_link_messages(void **st)
 	const struct phc_link *a, *b;
 
 	assert_int_equal(loop_init(), 0);
-	assert_int_equal(phc_link_start("lo", "pbnosuchif0"), 0);
-	a = phc_link_get(0);
-	b = phc_link_get(1);
+	assert_int_equal(phc_nl_link_start("lo", "pbnosuchif0"), 0);
+	a = phc_nl_link_get(0);
+	b = phc_nl_link_get(1);
 	assert_non_null(a);
 	assert_non_null(b);
-	assert_null(phc_link_get(2));
+	assert_null(phc_nl_link_get(2));
 	assert_string_equal(a->name, "lo");
 	assert_int_not_equal(a->ifindex, 0);
 
@@ -77,8 +77,8 @@ static void test_link_messages(void **st)
 	/* a truncated message is refused, not read past its end */
 	feed(a->ifindex, RTM_NEWLINK, IFF_UP | IFF_RUNNING, sizeof(struct nlmsghdr) + 4);
 	assert_false(a->up);
-	phc_link_stop();
-	assert_null(phc_link_get(0));
+	phc_nl_link_stop();
+	assert_null(phc_nl_link_get(0));
 	loop_finish();
 }
 
@@ -102,11 +102,11 @@ static void test_link_speed(void **st)
 	(void)st;
 	assert_int_equal(linkmodes_reply(1000), 1000);
 	assert_int_equal(linkmodes_reply(25000), 25000);
-	/* SPEED_UNKNOWN comes through as -1, which phc_link_speed reports */
+	/* SPEED_UNKNOWN comes through as -1, which phc_nl_link_speed reports */
 	assert_int_equal(linkmodes_reply(0xffffffffu), -1);
 	/* lo and a missing interface have no speed, whichever way we ask */
-	assert_int_equal(phc_link_speed("lo"), -1);
-	assert_int_equal(phc_link_speed("pbnosuchif0"), -1);
+	assert_int_equal(phc_nl_link_speed("lo"), -1);
+	assert_int_equal(phc_nl_link_speed("pbnosuchif0"), -1);
 }
 
 int main(void)

@@ -12,7 +12,9 @@
 
 #include <cmocka.h>
 
-#include "phc/phc_internal.h"
+#include "phc/phc_leapfile.h"
+#include "phc/phc_pps.h"
+#include "phc/phc_ref.h"
 
 static struct phc_ref_input input(bool ok, double now)
 {

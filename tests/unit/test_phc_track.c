@@ -142,7 +142,7 @@ static double steered_worst(bool use_log)
 			int64_t got;
 
 			phc_track_model(&t, &m);
-			got = phc_model_to_sys(&m, use_log ? &c.adj : NULL, (int64_t)c.phc, NULL);
+			got = phc_track_model_to_sys(&m, use_log ? &c.adj : NULL, (int64_t)c.phc, NULL);
 			worst = fmax(worst, fabs((double)((long double)got - c.sys)));
 		}
 		steered_advance(&c, 150000000);

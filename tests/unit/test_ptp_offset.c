@@ -16,13 +16,13 @@
 
 /* the module itself, with its time origin moved every 100 s instead of
    every 13 days, so the rebase is exercised */
-#define PTO_REBASE_NS 1e11
+#define PTP_OFFSET_REBASE_NS 1e11
 #include "ptp/ptp_offset.c"
 
 #define SYNC_NS 125000000LL	/* 8 Hz */
 
 struct sim {
-	struct pto e;
+	struct ptp_offset e;
 	int64_t T;		/* GM time, ns */
 	double x;		/* true PHC A - GM, ns */
 	double f_free;		/* the oscillator's own error, ppb */
@@ -45,7 +45,7 @@ static double noise(struct sim *s)	/* uniform in +-40 ns */
 
 static void sim_init(struct sim *s, double x0, double drift, double cycle)
 {
-	pto_init(&s->e);
+	ptp_offset_init(&s->e);
 	s->T = 1700000000LL * 1000000000LL;
 	s->x = x0;
 	s->f_free = 30000.0;
@@ -57,7 +57,7 @@ static void sim_init(struct sim *s, double x0, double drift, double cycle)
 	s->rng = 12345;
 	s->se_est = s->se_clk = 0;
 	s->n_scored = s->n_valid = 0;
-	pto_freq(&s->e, s->T + (int64_t)s->x, s->f);
+	ptp_offset_freq(&s->e, s->T + (int64_t)s->x, s->f);
 }
 
 /* One Sync: measure, feed the estimator, score it, let the servo act,
@@ -66,13 +66,13 @@ static int sim_step(struct sim *s, bool score)
 {
 	int64_t t2 = s->T + (int64_t)llround(s->x);
 	double o = s->x + noise(s), est;
-	int jumped = pto_sample(&s->e, t2, o);
+	int jumped = ptp_offset_sample(&s->e, t2, o);
 
 	if (score) {
 		s->n_scored++;
 		s->se_clk += s->x * s->x;
 		/* what phc/ uses: the estimate, or PHC A itself without one */
-		if (pto_offset_at(&s->e, t2, &est, NULL))
+		if (ptp_offset_at(&s->e, t2, &est, NULL))
 			s->n_valid++;
 		else
 			est = 0;
@@ -81,7 +81,7 @@ static int sim_step(struct sim *s, bool score)
 	/* PI servo, in ppb from ns */
 	s->integ -= 0.05 * o;
 	s->f = s->integ - 0.5 * o;
-	pto_freq(&s->e, t2 + 1000, s->f);
+	ptp_offset_freq(&s->e, t2 + 1000, s->f);
 	s->x += (s->f_free + s->f) * 1e-9 * (double)SYNC_NS;
 	s->elapsed += 1e-9 * (double)SYNC_NS;
 	s->f_free = 30000.0 + s->drift * s->elapsed + s->cycle * sin(2 * M_PI * s->elapsed / 300);
@@ -111,11 +111,11 @@ static void nothing_before_enough_bins(void **state)
 	double est;
 
 	sim_init(&s, 20.0, 0, 0);
-	assert_false(pto_offset_at(&s.e, s.T, &est, NULL));
+	assert_false(ptp_offset_at(&s.e, s.T, &est, NULL));
 	run(&s, 30, false);	/* 15 bins of 2 s: too few */
-	assert_false(pto_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
+	assert_false(ptp_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
 	run(&s, 30, false);
-	assert_true(pto_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
+	assert_true(ptp_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
 }
 
 static void much_closer_than_the_servo(void **state)
@@ -131,9 +131,9 @@ static void much_closer_than_the_servo(void **state)
 	assert_true(rms_clk > 4.0);	/* the servo does carry the noise */
 	assert_true(rms_est < rms_clk / 2.5);
 	assert_true(rms_est < 3.0);
-	assert_int_equal(s.e.fit.n, PTO_MAX_BINS);	/* no wander: the longest fit */
+	assert_int_equal(s.e.fit.n, PTP_OFFSET_MAX_BINS);	/* no wander: the longest fit */
 	/* its error estimate is of the right size */
-	assert_true(pto_offset_at(&s.e, s.T + (int64_t)s.x, &est, &err));
+	assert_true(ptp_offset_at(&s.e, s.T + (int64_t)s.x, &est, &err));
 	assert_true(err > 0.05 && err < 5.0);
 }
 
@@ -159,7 +159,7 @@ static void wander(double ppb, double *rms_est, double *rms_clk, int *min_window
 
 	sim_init(&s, 0.0, 0, ppb);
 	run(&s, 120, false);
-	*min_window = PTO_MAX_BINS;
+	*min_window = PTP_OFFSET_MAX_BINS;
 	for (int i = 0; i < 600 * 8; i++) {
 		sim_step(&s, true);
 		if (s.e.fit.n < *min_window)
@@ -177,7 +177,7 @@ static void wander_shortens_the_window(void **state)
 	wander(0.5, &est, &clk, &w);
 	assert_true(est < clk / 1.5);
 	wander(5.0, &est, &clk, &w);
-	assert_true(w < PTO_USE_BINS);
+	assert_true(w < PTP_OFFSET_USE_BINS);
 	assert_true(est < clk * 1.15);
 }
 
@@ -189,19 +189,19 @@ static void a_step_restarts(void **state)
 
 	sim_init(&s, 0.0, 0, 0);
 	run(&s, 60, false);
-	assert_true(pto_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
+	assert_true(ptp_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
 	s.x += 1e6;	/* someone stepped PHC A by 1 ms */
 	for (int i = 0; i < 3; i++)
 		jumps += sim_step(&s, false);
 	assert_int_equal(jumps, 1);
-	assert_false(pto_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
+	assert_false(ptp_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
 	/* and one wild sample alone is only dropped */
 	sim_init(&s, 0.0, 0, 0);
 	run(&s, 60, false);
-	assert_int_equal(pto_sample(&s.e, s.T + (int64_t)s.x, s.x + 5e4), 0);
+	assert_int_equal(ptp_offset_sample(&s.e, s.T + (int64_t)s.x, s.x + 5e4), 0);
 	run(&s, 1, false);
 	assert_int_equal(s.e.resets, 0);
-	assert_true(pto_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
+	assert_true(ptp_offset_at(&s.e, s.T + (int64_t)s.x, &est, NULL));
 	assert_true(fabs(est - s.x) < 5.0);
 }
 
@@ -215,7 +215,7 @@ static void time_origin_moves(void **state)
 	t0 = s.e.t0;
 	run(&s, 300, true);
 	assert_true(s.e.t0 > t0);
-	assert_true(s.e.fit.newest <= PTO_REBASE_NS);
+	assert_true(s.e.fit.newest <= PTP_OFFSET_REBASE_NS);
 	assert_int_equal(s.n_valid, s.n_scored);
 	assert_true(sqrt(s.se_est / s.n_scored) < 3.0);
 }
@@ -227,23 +227,23 @@ static void stale_without_syncs(void **state)
 
 	sim_init(&s, 0.0, 0, 0);
 	run(&s, 60, false);
-	assert_true(pto_offset_at(&s.e, s.T + 5000000000LL, &est, NULL));
-	assert_false(pto_offset_at(&s.e, s.T + 20000000000LL, &est, NULL));
+	assert_true(ptp_offset_at(&s.e, s.T + 5000000000LL, &est, NULL));
+	assert_false(ptp_offset_at(&s.e, s.T + 20000000000LL, &est, NULL));
 }
 
 static void servo_integral(void **state)
 {
-	struct pto e;
+	struct ptp_offset e;
 
-	pto_init(&e);
-	assert_true(pto_adj_at(&e, 5) == 0.0);
-	pto_freq(&e, 1000000000LL, 100.0);	/* +100 ppb from t = 1 s */
-	pto_freq(&e, 3000000000LL, -50.0);	/* -50 ppb from t = 3 s */
-	assert_true(fabs(pto_adj_at(&e, 2000000000LL) - 100.0) < 1e-9);
-	assert_true(fabs(pto_adj_at(&e, 3000000000LL) - 200.0) < 1e-9);
-	assert_true(fabs(pto_adj_at(&e, 5000000000LL) - 100.0) < 1e-9);
+	ptp_offset_init(&e);
+	assert_true(ptp_offset_adj_at(&e, 5) == 0.0);
+	ptp_offset_freq(&e, 1000000000LL, 100.0);	/* +100 ppb from t = 1 s */
+	ptp_offset_freq(&e, 3000000000LL, -50.0);	/* -50 ppb from t = 3 s */
+	assert_true(fabs(ptp_offset_adj_at(&e, 2000000000LL) - 100.0) < 1e-9);
+	assert_true(fabs(ptp_offset_adj_at(&e, 3000000000LL) - 200.0) < 1e-9);
+	assert_true(fabs(ptp_offset_adj_at(&e, 5000000000LL) - 100.0) < 1e-9);
 	/* the same frequency again is no new entry */
-	pto_freq(&e, 4000000000LL, -50.0);
+	ptp_offset_freq(&e, 4000000000LL, -50.0);
 	assert_int_equal(e.n_adj, 2);
 }
 

@@ -12,7 +12,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "bridge/ref_state.h"
+#include "bridge/core/ref_state.h"
 
 static void starts_unsynchronised(void **state)
 {
@@ -22,7 +22,7 @@ static void starts_unsynchronised(void **state)
 	assert_int_equal(s.sync, REF_UNSYNCED);
 	assert_int_equal(s.leap, 3);
 	assert_int_equal(s.stratum, 16);
-	assert_string_equal(ref_sync_name(s.sync), "unsynchronised");
+	assert_string_equal(ref_state_sync_name(s.sync), "unsynchronised");
 }
 
 static void dispersion_grows(void **state)

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bridge/log.h"
-#include "bridge/sandbox.h"
+#include "bridge/core/log.h"
+#include "bridge/core/sandbox.h"
 #include "pb_autoconf.h"
 
 static void *thread_main(void *arg)

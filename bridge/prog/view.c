@@ -9,63 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge/view.h"
+#include "bridge/core/view.h"
+#include "bridge/prog/view.h"
 #include "ntp/ntp_view.h"
+#include "phc/phc_view.h"
 #include "ptp/ptp_view.h"
 
-/* Look up "a.b.c" in nested objects. */
-static struct json_object *lookup(struct json_object *o, const char *path)
-{
-	char key[64];
-
-	while (o && *path) {
-		const char *dot = strchr(path, '.');
-		size_t n = dot ? (size_t)(dot - path) : strlen(path);
-
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		if (!json_object_object_get_ex(o, key, &o))
-			return NULL;
-		path += n + (dot ? 1 : 0);
-	}
-	return o;
-}
-
-const char *view_str(struct json_object *o, const char *path, const char *def)
-{
-	struct json_object *v = lookup(o, path);
-
-	return v ? json_object_get_string(v) : def;
-}
-
-double view_num(struct json_object *o, const char *path, double def)
-{
-	struct json_object *v = lookup(o, path);
-
-	return v ? json_object_get_double(v) : def;
-}
-
-bool view_has(struct json_object *o, const char *path)
-{
-	return lookup(o, path) != NULL;
-}
-
-const char *view_seconds(double s, char *buf, size_t len)
-{
-	double a = fabs(s);
-
-	if (a < 1e-6)
-		snprintf(buf, len, "%+.0f ns", s * 1e9);
-	else if (a < 1e-3)
-		snprintf(buf, len, "%+.3f us", s * 1e6);
-	else if (a < 1)
-		snprintf(buf, len, "%+.3f ms", s * 1e3);
-	else
-		snprintf(buf, len, "%+.3f s", s);
-	return buf;
-}
+/* Each module's views, in the order of its lines on the status screen. */
+static const struct view_entry *const module_views[] = {
+	ptp_views, phc_views, ntp_views, NULL,
+};
 
 static const char *uptime_text(double s, char *buf, size_t len)
 {
@@ -91,24 +44,10 @@ static const char *colored(const char *state, const struct view_opts *o, char *b
 	return buf;
 }
 
-static const char *leap_text(int leap)
-{
-	switch (leap) {
-	case 0:
-		return "normal";
-	case 1:
-		return "insert second";
-	case 2:
-		return "delete second";
-	default:
-		return "not synchronised";
-	}
-}
-
 /* Collect "warnings" arrays from every module section. */
 static void print_warnings(struct json_object *data, FILE *out)
 {
-	struct json_object *mods = lookup(data, "modules");
+	struct json_object *mods = view_get(data, "modules");
 	int n = 0;
 
 	if (view_has(data, "daemon.last_reload_error")) {
@@ -139,7 +78,7 @@ static void print_warnings(struct json_object *data, FILE *out)
 static void view_status(struct json_object *data, FILE *out, const struct view_opts *o)
 {
 	char b1[64], b2[64];
-	struct json_object *mods = lookup(data, "modules");
+	struct json_object *mods = view_get(data, "modules");
 
 	fprintf(out, "ptpbridge %s (linuxptp %s)   up %s   pid %.0f\n",
 		view_str(data, "daemon.version", "?"), view_str(data, "daemon.linuxptp", "?"),
@@ -151,22 +90,14 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 	fprintf(out, "Reference   : %s, stratum %.0f, refid %s\n",
 		colored(view_str(data, "reference.state", "?"), o, b2, sizeof(b2)),
 		view_num(data, "reference.stratum", 16), view_str(data, "reference.refid", "-"));
-	fprintf(out, "Leap status : %s\n", leap_text((int)view_num(data, "reference.leap", 3)));
+	fprintf(out, "Leap status : %s\n", view_leap_text((int)view_num(data, "reference.leap", 3)));
 	fprintf(out, "Root disp.  : %s\n",
 		view_seconds(view_num(data, "reference.root_dispersion_s", 0), b1, sizeof(b1)) + 1);
-	/* ptp/ and phc/: PTP port, offsets, system clock, UTC offset */
-	ptp_view_status_lines(data, out);
-	if (view_has(data, "modules.ntp.answering")) {
-		fprintf(out, "NTP server  : %s, %.1f req/s, %.0f clients, %.0f%% interleaved\n",
-			view_str(data, "modules.ntp.answering", "?"),
-			view_num(data, "modules.ntp.requests_per_s", 0),
-			view_num(data, "modules.ntp.clients", 0),
-			100.0 * view_num(data, "modules.ntp.interleaved_share", 0));
-		fprintf(out, "NTP stamps  : %.65s\n", view_str(data, "modules.ntp.timestamping", "?"));
-		fprintf(out, "NTP drops   : %.0f not answered, %.0f client log evictions\n",
-			view_num(data, "modules.ntp.dropped", 0),
-			view_num(data, "modules.ntp.clientlog_evictions", 0));
-	}
+	/* each module's lines, in module order */
+	for (const struct view_entry *const *t = module_views; *t; t++)
+		for (const struct view_entry *v = *t; v->cmd; v++)
+			if (!strcmp(v->cmd, "status"))
+				v->fn(data, out, o);
 	fprintf(out, "Modules     :");
 	if (mods && json_object_object_length(mods)) {
 		json_object_object_foreach(mods, name, sec)
@@ -192,7 +123,7 @@ static void view_text(struct json_object *data, FILE *out, const struct view_opt
 
 static void view_help(struct json_object *data, FILE *out, const struct view_opts *o)
 {
-	struct json_object *list = lookup(data, "commands");
+	struct json_object *list = view_get(data, "commands");
 
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
 		struct json_object *c = json_object_array_get_idx(list, i);
@@ -213,28 +144,29 @@ static void view_generic(struct json_object *data, FILE *out, const struct view_
 	}
 }
 
-static const struct {
-	const char *cmd;
-	view_fn fn;
-} views[] = {
+static const struct view_entry views[] = {
 	{ "status", view_status },
 	{ "config.show", view_config_show },
 	{ "metrics", view_text },
 	{ "help", view_help },
-	/* ntp/ (ntp/ntp_view.c) */
-	{ "serverstats", ntp_view_serverstats },
-	{ "clients", ntp_view_clients },
-	/* ptp/ and phc/ (ptp/ptp_view.c) */
-	{ "ptp", ptp_view_ptp },
-	{ "tracking", ptp_view_tracking },
+	{ NULL, NULL },
 };
 
 void view_render(const char *cmd, struct json_object *data, FILE *out, const struct view_opts *o)
 {
-	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
-		if (!strcmp(views[i].cmd, cmd)) {
-			views[i].fn(data, out, o);
+	for (const struct view_entry *v = views; v->cmd; v++) {
+		if (!strcmp(v->cmd, cmd)) {
+			v->fn(data, out, o);
 			return;
+		}
+	}
+	/* a module's own commands; "status" is its lines of the screen above */
+	for (const struct view_entry *const *t = module_views; *t; t++) {
+		for (const struct view_entry *v = *t; v->cmd; v++) {
+			if (strcmp(v->cmd, "status") && !strcmp(v->cmd, cmd)) {
+				v->fn(data, out, o);
+				return;
+			}
 		}
 	}
 	view_generic(data, out, o);

@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bridge/conf.h"
-#include "bridge/conf_table.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/conf_table.h"
 
 /* libinih's line buffer (INI_MAX_LINE of the Debian build). */
 #define LINE_MAX_LEN 200
@@ -36,15 +36,6 @@ static conf_passthrough_check passthrough_check;
 void conf_set_passthrough_check(conf_passthrough_check check)
 {
 	passthrough_check = check;
-}
-
-const struct conf_item *conf_find(const char *section, const char *key)
-{
-	for (size_t i = 0; i < conf_table_len; i++) {
-		if (!strcmp(conf_table[i].section, section) && !strcmp(conf_table[i].key, key))
-			return &conf_table[i];
-	}
-	return NULL;
 }
 
 /* --- value parsers ------------------------------------------------------- */
@@ -332,15 +323,6 @@ static void add_error(struct parse_ctx *p, int line, const char *fmt, ...)
 		p->errs->count = p->nerr;
 }
 
-static int section_index(const char *section)
-{
-	for (int i = 0; conf_sections[i]; i++) {
-		if (!strcmp(conf_sections[i], section))
-			return i;
-	}
-	return -1;
-}
-
 /* Edit distance, for "did you mean". */
 static int distance(const char *a, const char *b)
 {
@@ -409,23 +391,6 @@ static int enum_value(const struct conf_enum *ch, const char *s, int *v)
 	return -1;
 }
 
-static void enum_list(const struct conf_enum *ch, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; ch[i].name && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", ch[i].name);
-}
-
-static void range_text(const struct conf_item *it, char *buf, size_t len)
-{
-	if (it->type == CT_INT)
-		snprintf(buf, len, "%.0f..%.0f", it->min, it->max);
-	else
-		snprintf(buf, len, "%g..%g", it->min, it->max);
-}
-
 /*
  * Parse value into the field of item it in c.  For a repeatable key the
  * value is appended.  @return 0, or -1 with why filled.
@@ -454,7 +419,7 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 			return -1;
 		}
 		if (v < it->min || v > it->max) {
-			range_text(it, rng, sizeof(rng));
+			conf_table_range_text(it, rng, sizeof(rng));
 			snprintf(why, whylen, "%ld is out of range %s", v, rng);
 			return -1;
 		}
@@ -470,7 +435,7 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 			return -1;
 		}
 		if (v < it->min || v > it->max) {
-			range_text(it, rng, sizeof(rng));
+			conf_table_range_text(it, rng, sizeof(rng));
 			snprintf(why, whylen, "%s is out of range %s", value, rng);
 			return -1;
 		}
@@ -501,7 +466,7 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 			return -1;
 		}
 		if (v < it->min || v > it->max) {
-			range_text(it, rng, sizeof(rng));
+			conf_table_range_text(it, rng, sizeof(rng));
 			snprintf(why, whylen, "%s is out of range %s s", value, rng);
 			return -1;
 		}
@@ -529,7 +494,7 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 		if (enum_value(it->choices, value, (int *)field) < 0) {
 			char list[128];
 
-			enum_list(it->choices, list, sizeof(list));
+			conf_table_enum_list(it->choices, list, sizeof(list));
 			snprintf(why, whylen, "'%s' is not one of %s", value, list);
 			return -1;
 		}
@@ -599,7 +564,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 			  key);
 		return 1;
 	}
-	if (section_index(section) < 0)
+	if (conf_table_section(section) < 0)
 		return 1;	/* reported once, at its header, by the reader */
 	if (*value == ';') {
 		/* "key =;x": after a space the ';' would start a comment, so
@@ -607,7 +572,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		add_error(p, p->line, "%s.%s: a value cannot start with ';'", section, key);
 		return 1;
 	}
-	it = conf_find(section, key);
+	it = conf_table_find(section, key);
 	if (!it) {
 		if (!strcmp(section, "ptp") && passthrough_check) {
 			char pwhy[200] = "";
@@ -727,7 +692,7 @@ static char *reader(char *str, int num, void *stream)
 			memcpy(name, s + 1, n);
 			name[n] = '\0';
 			char *t = trim(name);
-			int si = section_index(t);
+			int si = conf_table_section(t);
 
 			snprintf(p->section, sizeof(p->section), "%s", t);
 			if (si < 0)
@@ -763,7 +728,7 @@ static void check_whole(struct parse_ctx *p)
 		const struct conf_item *it = &conf_table[i];
 
 		if ((it->flags & CONF_REQUIRED) && !p->item_seen[i]) {
-			int si = section_index(it->section);
+			int si = conf_table_section(it->section);
 
 			if (p->section_line[si])
 				add_error(p, p->section_line[si], "%s.%s: required key missing",
@@ -774,7 +739,7 @@ static void check_whole(struct parse_ctx *p)
 					  it->section, it->key, it->section);
 		}
 	}
-	const struct conf_item *ni = conf_find("ntp", "interface");
+	const struct conf_item *ni = conf_table_find("ntp", "interface");
 	size_t ni_idx = (size_t)(ni - conf_table);
 
 	if (p->conf.ptp.interface[0] && !strcmp(p->conf.ptp.interface, p->conf.ntp.interface) &&
@@ -869,418 +834,15 @@ int conf_load_string(const char *name, const char *text, struct bridge_conf *out
 	return rc;
 }
 
-/* --- output -------------------------------------------------------------- */
-
-static void format_size(uint64_t v, char *buf, size_t len)
+void conf_errors_report(const struct conf_errors *e, void (*report)(const char *msg))
 {
-	static const char suffix[] = "GMK";
-	for (int i = 0; i < 3; i++) {
-		uint64_t unit = 1ULL << (10 * (3 - i));
+	int kept = e->count < CONF_MAX_ERRORS ? e->count : CONF_MAX_ERRORS;
+	char more[64];
 
-		if (v >= unit && v % unit == 0) {
-			snprintf(buf, len, "%llu%c", (unsigned long long)(v / unit), suffix[i]);
-			return;
-		}
+	for (int i = 0; i < kept; i++)
+		report(e->msg[i]);
+	if (e->count > kept) {
+		snprintf(more, sizeof(more), "... and %d more errors", e->count - kept);
+		report(more);
 	}
-	snprintf(buf, len, "%llu", (unsigned long long)v);
-}
-
-static void format_duration(double v, char *buf, size_t len)
-{
-	if (v >= 3600 && fmod(v, 3600) == 0)
-		snprintf(buf, len, "%gh", v / 3600);
-	else if (v >= 60 && fmod(v, 60) == 0)
-		snprintf(buf, len, "%gm", v / 60);
-	else
-		snprintf(buf, len, "%gs", v);
-}
-
-static const char *enum_name(const struct conf_enum *ch, int v)
-{
-	for (int i = 0; ch[i].name; i++) {
-		if (ch[i].value == v)
-			return ch[i].name;
-	}
-	return "?";
-}
-
-/* The values of one item, one per line (several for repeated keys). */
-static int format_item(const struct bridge_conf *c, const struct conf_item *it,
-		       char *buf, size_t len)
-{
-	const char *field = (const char *)c + it->off;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	switch (it->type) {
-	case CT_BOOL:
-		snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
-		break;
-	case CT_INT:
-		snprintf(buf, len, "%d", *(const int *)field);
-		break;
-	case CT_DOUBLE:
-		snprintf(buf, len, "%g", *(const double *)field);
-		break;
-	case CT_SIZE:
-		format_size(*(const uint64_t *)field, buf, len);
-		break;
-	case CT_DURATION:
-		format_duration(*(const double *)field, buf, len);
-		break;
-	case CT_STRING:
-	case CT_PATH:
-	case CT_IFNAME:
-		snprintf(buf, len, "%s", field);
-		break;
-	case CT_ENUM:
-		snprintf(buf, len, "%s", enum_name(it->choices, *(const int *)field));
-		break;
-	case CT_RATELIMIT: {
-		const struct conf_ratelimit *rl = (const struct conf_ratelimit *)field;
-
-		if (!rl->enabled)
-			snprintf(buf, len, "off");
-		else
-			snprintf(buf, len, "interval %d burst %d leak %d%s", rl->interval,
-				 rl->burst, rl->leak, rl->kod ? " kod" : "");
-		break;
-	}
-	case CT_ADDR:
-	case CT_CIDR: {
-		int count = *(const int *)((const char *)c + it->count_off);
-
-		for (int i = 0; i < count && n < len; i++) {
-			char a[INET6_ADDRSTRLEN];
-
-			if (it->type == CT_ADDR) {
-				const struct conf_addr *ad =
-					(const struct conf_addr *)(field + it->size * (size_t)i);
-
-				n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "\n" : "",
-						      conf_addr_str(ad, a, sizeof(a)));
-			} else {
-				const struct conf_cidr *cd =
-					(const struct conf_cidr *)(field + it->size * (size_t)i);
-
-				n += (size_t)snprintf(buf + n, len - n, "%s%s/%d", i ? "\n" : "",
-						      conf_addr_str(&cd->addr, a, sizeof(a)), cd->prefix);
-			}
-		}
-		return count;
-	}
-	}
-	return 1;
-}
-
-int conf_get(const struct bridge_conf *c, const char *section, const char *key,
-	     char *buf, size_t len)
-{
-	const struct conf_item *it = conf_find(section, key);
-
-	if (!it) {
-		if (!strcmp(section, "ptp")) {
-			for (int i = 0; i < c->ptp.n_pass; i++) {
-				if (!strcmp(c->ptp.pass[i].key, key)) {
-					snprintf(buf, len, "%s", c->ptp.pass[i].value);
-					return 0;
-				}
-			}
-		}
-		return -1;
-	}
-	format_item(c, it, buf, len);
-	return 0;
-}
-
-void conf_show(const struct bridge_conf *c, FILE *fp, bool with_docs)
-{
-	char buf[CONF_MAX_ACL * (INET6_ADDRSTRLEN + 8)];
-
-	for (int s = 0; conf_sections[s]; s++) {
-		fprintf(fp, "%s[%s]\n", s ? "\n" : "", conf_sections[s]);
-		for (size_t i = 0; i < conf_table_len; i++) {
-			const struct conf_item *it = &conf_table[i];
-
-			if (strcmp(it->section, conf_sections[s]))
-				continue;
-			if (with_docs)
-				fprintf(fp, "# %s\n", it->doc);
-			int count = format_item(c, it, buf, sizeof(buf));
-
-			if (!count) {
-				fprintf(fp, "%s%s =\n", (it->flags & CONF_REPEAT) ? "# " : "", it->key);
-				continue;
-			}
-			for (char *line = buf, *nl; line; line = nl) {
-				nl = strchr(line, '\n');
-				if (nl)
-					*nl++ = '\0';
-				fprintf(fp, "%s = %s\n", it->key, line);
-			}
-		}
-		if (!strcmp(conf_sections[s], "ptp")) {
-			for (int i = 0; i < c->ptp.n_pass; i++)
-				fprintf(fp, "%s%s = %s\n", with_docs ? "# passed to linuxptp\n" : "",
-					c->ptp.pass[i].key, c->ptp.pass[i].value);
-		}
-	}
-}
-
-/* --- editing a file ------------------------------------------------------ */
-
-static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t ncap = (*cap + n + 1) * 2;
-		char *nb = realloc(*buf, ncap);
-
-		if (!nb)
-			return -1;
-		*buf = nb;
-		*cap = ncap;
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return 0;
-}
-
-/* Section name of a header line, or NULL. */
-static bool header_name(const char *line, size_t n, char *name, size_t len)
-{
-	while (n && isspace((unsigned char)*line)) {
-		line++;
-		n--;
-	}
-	if (!n || *line != '[')
-		return false;
-	const char *end = memchr(line, ']', n);
-
-	if (!end)
-		return false;
-	snprintf(name, len, "%.*s", (int)(end - line - 1), line + 1);
-	char *t = trim(name);
-
-	memmove(name, t, strlen(t) + 1);
-	return true;
-}
-
-static bool key_line(const char *line, size_t n, const char *key)
-{
-	size_t kl = strlen(key);
-
-	while (n && isspace((unsigned char)*line)) {
-		line++;
-		n--;
-	}
-	if (n < kl || strncmp(line, key, kl))
-		return false;
-	line += kl;
-	n -= kl;
-	while (n && (*line == ' ' || *line == '\t')) {
-		line++;
-		n--;
-	}
-	return n && (*line == '=' || *line == ':');
-}
-
-int conf_set_in_file(const char *path, const char *section, const char *key,
-		     const char *value, struct conf_errors *errs)
-{
-	struct parse_ctx *p = calloc(1, sizeof(*p));
-	char *old = NULL, *out = NULL, cur[CONF_NAME_MAX] = "";
-	size_t olen = 0, ocap = 0, len = 0, cap = 0;
-	bool done = false, in_target = false;
-	const char *s, *e;
-	struct bridge_conf tmp;
-	FILE *fp;
-	int rc = -1;
-	char line[LINE_MAX_LEN];
-
-	if (!p)
-		return -1;
-	p->name = path;
-	p->errs = errs;
-	if (errs)
-		errs->count = 0;
-	if (strchr(value, '\n') || strchr(key, '=') || strchr(key, '[')) {
-		add_error(p, 0, "%s.%s: value must be one line", section, key);
-		goto out;
-	}
-	if (section_index(section) < 0) {
-		add_error(p, 0, "[%s]: unknown section", section);
-		goto out;
-	}
-	fp = fopen(path, "r");
-	if (!fp) {
-		add_error(p, 0, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	char chunk[4096];
-	size_t got;
-
-	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (append(&old, &olen, &ocap, chunk, got) < 0)
-			break;
-	}
-	fclose(fp);
-	if (!old && append(&old, &olen, &ocap, "", 0) < 0)
-		goto out;
-
-	snprintf(line, sizeof(line), "%s = %s\n", key, value);
-	/* Replace the first line of the key in its section, drop its other
-	   lines; or add it at the end of the section, or a new section. */
-	for (s = old; *s; s = e) {
-		e = strchr(s, '\n');
-		e = e ? e + 1 : s + strlen(s);
-		size_t n = (size_t)(e - s);
-		char name[CONF_NAME_MAX];
-
-		if (header_name(s, n, name, sizeof(name))) {
-			if (in_target && !done) {
-				append(&out, &len, &cap, line, strlen(line));
-				done = true;
-			}
-			snprintf(cur, sizeof(cur), "%s", name);
-			in_target = !strcmp(cur, section);
-		} else if (in_target && key_line(s, n, key)) {
-			if (!done)
-				append(&out, &len, &cap, line, strlen(line));
-			done = true;
-			continue;
-		}
-		append(&out, &len, &cap, s, n);
-		if (n && s[n - 1] != '\n')
-			append(&out, &len, &cap, "\n", 1);
-	}
-	if (!done) {
-		if (!in_target) {
-			char hdr[CONF_NAME_MAX + 8];
-
-			snprintf(hdr, sizeof(hdr), "%s[%s]\n", len ? "\n" : "", section);
-			append(&out, &len, &cap, hdr, strlen(hdr));
-		}
-		append(&out, &len, &cap, line, strlen(line));
-	}
-	if (!out)
-		goto out;
-
-	/* The whole new file must be valid before it replaces the old one. */
-	if (conf_load_string(path, out, &tmp, errs) < 0)
-		goto out;
-	char tmpname[CONF_PATH_MAX + 16];
-	struct stat st;
-	int fd;
-
-	snprintf(tmpname, sizeof(tmpname), "%s.new", path);
-	fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		add_error(p, 0, "cannot write %s: %s", tmpname, strerror(errno));
-		goto out;
-	}
-	if (stat(path, &st) == 0)
-		(void)!fchmod(fd, st.st_mode & 07777);
-	if (write(fd, out, len) != (ssize_t)len || fsync(fd) < 0) {
-		add_error(p, 0, "cannot write %s: %s", tmpname, strerror(errno));
-		close(fd);
-		unlink(tmpname);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmpname, path) < 0) {
-		add_error(p, 0, "cannot replace: %s", strerror(errno));
-		unlink(tmpname);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(old);
-	free(out);
-	free(p);
-	return rc;
-}
-
-/* --- bridge.conf(5) ------------------------------------------------------ */
-
-static const char *type_name(const struct conf_item *it)
-{
-	switch (it->type) {
-	case CT_BOOL: return "yes|no";
-	case CT_INT: return "integer";
-	case CT_DOUBLE: return "number";
-	case CT_SIZE: return "size";
-	case CT_DURATION: return "duration";
-	case CT_STRING: return "string";
-	case CT_PATH: return "path";
-	case CT_IFNAME: return "interface";
-	case CT_ENUM: return "choice";
-	case CT_ADDR: return "address";
-	case CT_CIDR: return "prefix list";
-	case CT_RATELIMIT: return "ratelimit";
-	}
-	return "?";
-}
-
-static void man_escape(FILE *fp, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\e", fp);
-		else if (*s == '-')
-			fputs("\\-", fp);
-		else
-			fputc(*s, fp);
-	}
-}
-
-void conf_write_man(FILE *fp)
-{
-	fputs(".TH BRIDGE.CONF 5 \"\" \"ptpbridge\" \"File Formats\"\n"
-	      ".SH NAME\nbridge.conf \\- configuration of the ptpbridge PTP-to-NTP bridge\n"
-	      ".SH DESCRIPTION\nOne INI file, by default\n.IR /etc/ptpbridge/bridge.conf ,\n"
-	      "with the sections\n.BR [ptp] ,\n.BR [clock] ,\n.BR [ntp] ,\n.BR [control] ,\n"
-	      "and\n.BR [log] .\nLines are\n.IR \"key = value\" ;\n"
-	      "comments start with # or ; at the start of a line, or after a blank.\n"
-	      "Sizes take K, M or G (powers of 1024); durations take ms, s, m, h or d.\n"
-	      "A key marked repeatable may appear several times; its values add up.\n"
-	      "Errors are reported as\n.IR FILE:LINE:\\ section.key:\\ reason ,\n"
-	      "and a file with any error is not applied at all.\n"
-	      ".PP\nKeys of\n.B [ptp]\nnot listed here are passed to the embedded linuxptp engine\n"
-	      "when linuxptp's own table accepts them (see\n.BR ptp4l (8)).\n", fp);
-	for (int s = 0; conf_sections[s]; s++) {
-		fprintf(fp, ".SH [%s]\n", conf_sections[s]);
-		for (size_t i = 0; i < conf_table_len; i++) {
-			const struct conf_item *it = &conf_table[i];
-
-			if (strcmp(it->section, conf_sections[s]))
-				continue;
-			fprintf(fp, ".TP\n.B %s\n", it->key);
-			fprintf(fp, ".RI \"(%s%s%s\"", type_name(it),
-				(it->flags & CONF_REPEAT) ? ", repeatable" : "",
-				(it->flags & CONF_REQUIRED) ? ", required" : "");
-			if (it->type == CT_ENUM) {
-				char list[128];
-
-				enum_list(it->choices, list, sizeof(list));
-				fprintf(fp, " \": \" \"%s\"", list);
-			}
-			if (it->type == CT_INT || it->type == CT_DOUBLE || it->type == CT_DURATION) {
-				char rng[64];
-
-				range_text(it, rng, sizeof(rng));
-				fprintf(fp, " \", range %s\"", rng);
-			}
-			if (it->def && *it->def)
-				fprintf(fp, " \", default \" \"%s\"", it->def);
-			fputs(" )\n", fp);
-			man_escape(fp, it->doc);
-			fputs(".\n", fp);
-		}
-	}
-	fputs(".SH EXAMPLE\n.nf\n[ptp]\ninterface = eth0\n\n[ntp]\ninterface = eth1\n"
-	      "allow = 192.0.2.0/24\nratelimit = interval 3 burst 8 leak 2 kod\n"
-	      "clientloglimit = 16M\n.fi\n"
-	      ".SH SEE ALSO\n.BR bridged (8),\n.BR bridgectl (8),\n.BR ptp4l (8),\n.BR chrony.conf (5)\n",
-	      fp);
 }

@@ -1,18 +1,21 @@
 /*
- * ptp/'s face on the control socket: `bridgectl ptp` (the data sets) and the
- * "ptp" section of `bridgectl status`.  Reads only struct ptp_state.
+ * ptp/'s entry: the module's ops for bridged (start, reload, stop), its
+ * face on the control socket (`bridgectl ptp`, the "ptp" section of
+ * `bridgectl status`, metrics) and the public accessors of ptp.h.  The
+ * engine itself is ptp_engine.c; this file reads only struct ptp_state.
  */
 #include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 
-#include "bridge/ctl.h"
+#include "bridge/core/ctl.h"
+#include "bridge/core/metric.h"
 #include "ptp/ptp.h"
-#include "ptp/ptp_internal.h"
+#include "ptp/ptp_engine.h"
 
 #define ADD(o, k, v) json_object_object_add((o), (k), (v))
 
-void ptp_state_to_json(const struct ptp_state *s, struct json_object *o)
+static void ptp_state_json(const struct ptp_state *s, struct json_object *o)
 {
 	struct json_object *def = json_object_new_object();
 	struct json_object *port = json_object_new_object();
@@ -68,7 +71,7 @@ void ptp_state_to_json(const struct ptp_state *s, struct json_object *o)
 	ADD(o, "time_properties", tp);
 }
 
-static int cmd_ptp(struct json_object *req, struct json_object *data,
+static int ptp_cmd_ptp(struct json_object *req, struct json_object *data,
 		   char *err, size_t errlen)
 {
 	struct ptp_state s;
@@ -78,11 +81,11 @@ static int cmd_ptp(struct json_object *req, struct json_object *data,
 		snprintf(err, errlen, "the PTP engine is not running");
 		return -1;
 	}
-	ptp_state_to_json(&s, data);
+	ptp_state_json(&s, data);
 	return 0;
 }
 
-static void status_ptp(struct json_object *o)
+static void ptp_status(struct json_object *o)
 {
 	struct json_object *w;
 	struct ptp_state s;
@@ -119,10 +122,9 @@ static void status_ptp(struct json_object *o)
 	ADD(o, "warnings", w);
 }
 
-#define GAUGE(out, name, help, fmt, v) \
-	fprintf(out, "# HELP " name " " help "\n# TYPE " name " gauge\n" name " " fmt "\n", v)
+#define GAUGE(out, name, help, fmt, v) metric_line(out, name, "gauge", help, fmt, v)
 
-static void metrics_ptp(FILE *out)
+static void ptp_metrics(FILE *out)
 {
 	struct ptp_state s;
 
@@ -144,19 +146,84 @@ static void metrics_ptp(FILE *out)
 	      s.utc_offset);
 	GAUGE(out, "ptpbridge_ptp_utc_offset_valid", "currentUtcOffsetValid announced.", "%d",
 	      s.utc_offset_valid ? 1 : 0);
-	fprintf(out, "# HELP ptpbridge_ptp_syncs_total Syncs the servo used.\n"
-		"# TYPE ptpbridge_ptp_syncs_total counter\nptpbridge_ptp_syncs_total %llu\n",
-		(unsigned long long)s.sync_count);
+	metric_line(out, "ptpbridge_ptp_syncs_total", "counter", "Syncs the servo used.", "%llu",
+		    (unsigned long long)s.sync_count);
 }
 
-void ptp_ctl_register(void)
-{
-	static int done;
+/* --- the module ------------------------------------------------------------ */
 
-	if (done)
-		return;
-	done = 1;
-	ctl_register("ptp", CTL_READ, cmd_ptp, "PTP data sets of the engine");
-	ctl_add_status("ptp", status_ptp);
-	ctl_add_metrics(metrics_ptp);
+static int ptp_start(const struct bridge_conf *c)
+{
+	return ptp_engine_start(c);
+}
+
+static int ptp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
+{
+	/* linuxptp's clock cannot change transport, interface or timestamping
+	   in place: a change the engine sees restarts it; anything else
+	   (strata, holdover, NTP) leaves it running and locked. */
+	return ptp_engine_conf_changed(old_conf, new_conf) ? 1 : 0;
+}
+
+static void ptp_stop(void)
+{
+	ptp_engine_stop();
+}
+
+static const struct ctl_command ptp_commands[] = {
+	{ "ptp", CTL_READ, ptp_cmd_ptp, "PTP data sets of the engine" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct pb_module ptp_module = {
+	.name = "ptp",
+	.start = ptp_start,
+	.reload = ptp_reload,
+	.stop = ptp_stop,
+	.commands = ptp_commands,
+	.status = ptp_status,
+	.metrics = ptp_metrics,
+};
+
+/* --- what the other modules read -------------------------------------------- */
+
+void ptp_get_state(struct ptp_state *s)
+{
+	ptp_engine_state(s);
+}
+
+bool ptp_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns)
+{
+	return ptp_engine_phc_offset(phc_ns, offset_ns, err_ns);
+}
+
+bool ptp_state_locked(const struct ptp_state *s)
+{
+	return s->running && s->port_state == PTP_PS_SLAVE &&
+	       (s->servo_state == PTP_SERVO_LOCKED ||
+		s->servo_state == PTP_SERVO_LOCKED_STABLE);
+}
+
+const char *ptp_port_state_name(int st)
+{
+	static const char *const names[] = {
+		"NONE", "INITIALIZING", "FAULTY", "DISABLED", "LISTENING",
+		"PRE_MASTER", "MASTER", "PASSIVE", "UNCALIBRATED", "SLAVE",
+		"GRAND_MASTER",
+	};
+
+	if (st < 0 || st >= (int)(sizeof(names) / sizeof(names[0])))
+		return "UNKNOWN";
+	return names[st];
+}
+
+const char *ptp_servo_state_name(int st)
+{
+	static const char *const names[] = {
+		"unlocked", "jump", "locked", "locked_stable",
+	};
+
+	if (st < 0 || st >= (int)(sizeof(names) / sizeof(names[0])))
+		return "unknown";
+	return names[st];
 }

@@ -13,8 +13,8 @@
 #include <sched.h>
 #include <string.h>
 
-#include "bridge/log.h"
-#include "bridge/sandbox.h"
+#include "bridge/core/log.h"
+#include "bridge/core/sandbox.h"
 #include "pb_autoconf.h"
 
 #ifdef PB_SECCOMP

@@ -18,9 +18,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "bridge/ctl.h"
-#include "bridge/log.h"
-#include "bridge/loop.h"
+#include "bridge/core/ctl.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
 #include "pb_autoconf.h"
 
 #define CTL_MAX_COMMANDS 48
@@ -36,12 +36,6 @@ static struct {
 	const char *help;
 } commands[CTL_MAX_COMMANDS];
 static int n_commands;
-
-static struct {
-	const char *module;
-	ctl_status_fn fill;
-} sections[CTL_MAX_SECTIONS];
-static int n_sections;
 
 static ctl_metrics_fn metrics[CTL_MAX_SECTIONS];
 static int n_metrics;
@@ -74,16 +68,6 @@ int ctl_register(const char *cmd, enum ctl_access access, ctl_handler h, const c
 	return 0;
 }
 
-int ctl_add_status(const char *module, ctl_status_fn fill)
-{
-	if (n_sections == CTL_MAX_SECTIONS)
-		return -1;
-	sections[n_sections].module = module;
-	sections[n_sections].fill = fill;
-	n_sections++;
-	return 0;
-}
-
 int ctl_add_metrics(ctl_metrics_fn fn)
 {
 	if (n_metrics == CTL_MAX_SECTIONS)
@@ -101,7 +85,6 @@ static int cmd_metrics(struct json_object *req, struct json_object *data, char *
 void ctl_reset(void)
 {
 	n_commands = 0;
-	n_sections = 0;
 	n_metrics = 0;
 	ctl_register("help", CTL_READ, cmd_help, "list the commands");
 #ifdef PB_METRICS
@@ -144,20 +127,6 @@ static int cmd_metrics(struct json_object *req, struct json_object *data, char *
 	json_object_object_add(data, "text", json_object_new_string_len(text, (int)len));
 	free(text);
 	return 0;
-}
-
-/* Sections of `status` come from the modules; the daemon adds its own. */
-void ctl_fill_status(struct json_object *modules)
-{
-	for (int i = 0; i < n_sections; i++) {
-		struct json_object *sec = NULL;
-
-		if (!json_object_object_get_ex(modules, sections[i].module, &sec)) {
-			sec = json_object_new_object();
-			json_object_object_add(modules, sections[i].module, sec);
-		}
-		sections[i].fill(sec);
-	}
 }
 
 static struct json_object *error_reply(const char *msg)

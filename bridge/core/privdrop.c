@@ -15,8 +15,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "bridge/log.h"
-#include "bridge/privdrop.h"
+#include "bridge/core/log.h"
+#include "bridge/core/privdrop.h"
 
 static const cap_value_t kept[] = {
 	CAP_SYS_TIME, CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE,

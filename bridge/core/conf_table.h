@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "bridge/conf.h"
+#include "bridge/core/conf.h"
 
 enum conf_type {
 	CT_BOOL,
@@ -52,6 +52,13 @@ extern const struct conf_item conf_table[];
 extern const size_t conf_table_len;
 extern const char *const conf_sections[];
 
-const struct conf_item *conf_find(const char *section, const char *key);
+/** The row of section.key, or NULL. */
+const struct conf_item *conf_table_find(const char *section, const char *key);
+/** Index of a section in conf_sections, or -1. */
+int conf_table_section(const char *section);
+/** "a, b, c" of an enum's names. */
+void conf_table_enum_list(const struct conf_enum *ch, char *buf, size_t len);
+/** "lo..hi" of a numeric row. */
+void conf_table_range_text(const struct conf_item *it, char *buf, size_t len);
 
 #endif

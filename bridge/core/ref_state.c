@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "bridge/ref_state.h"
+#include "bridge/core/ref_state.h"
 
 static _Atomic unsigned int seq;
 static struct ref_snapshot current = {
@@ -54,7 +54,7 @@ double ref_state_dispersion_at(const struct ref_snapshot *s, const struct timesp
 	return s->root_dispersion + s->dispersion_rate * age;
 }
 
-const char *ref_sync_name(int sync)
+const char *ref_state_sync_name(int sync)
 {
 	switch (sync) {
 	case REF_SYNCED:

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "bridge/log.h"
+#include "bridge/core/log.h"
 
 static const char *log_ident = "bridged";
 static int log_level = LOG_INFO;

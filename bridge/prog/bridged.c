@@ -1,6 +1,6 @@
 /*
  * bridged: the ptpbridge daemon.  Loads the unified config, starts the
- * modules (bridge/modules.c), serves the control socket and runs the core
+ * modules (bridge/prog/modules.c), serves the control socket and runs the core
  * loop until SIGTERM/SIGINT.  SIGHUP (or `bridgectl reload`) reloads the
  * config; a bad file is refused whole and the running config stays.
  */
@@ -15,14 +15,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bridge/conf.h"
-#include "bridge/ctl.h"
-#include "bridge/log.h"
-#include "bridge/loop.h"
-#include "bridge/modules.h"
-#include "bridge/privdrop.h"
-#include "bridge/ref_state.h"
-#include "bridge/sandbox.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/conf_text.h"
+#include "bridge/core/ctl.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
+#include "bridge/core/module.h"
+#include "bridge/core/privdrop.h"
+#include "bridge/core/ref_state.h"
+#include "bridge/core/sandbox.h"
+#include "bridge/prog/modules.h"
 #include "pb_autoconf.h"
 #include "ptp/ptp_conf.h"
 
@@ -30,15 +32,10 @@
 #define PB_DEFAULT_CONFIG_FILE "/etc/ptpbridge/bridge.conf"
 #endif
 
-enum module_state { MOD_STOPPED, MOD_RUNNING, MOD_FAILED };
-
 static struct bridge_conf conf;
 static struct timespec started_mono, loaded_wall;
-static enum module_state mod_state[32];
 static int reloads, reload_failures;
 static char last_reload_error[512];
-
-static const char *const mod_state_names[] = { "stopped", "running", "failed" };
 
 static void usage(FILE *fp)
 {
@@ -67,53 +64,12 @@ static double mono_since(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) * 1e-9;
 }
 
-static void print_errors(const struct conf_errors *e)
+static void log_conf_error(const char *msg)
 {
-	int kept = e->count < CONF_MAX_ERRORS ? e->count : CONF_MAX_ERRORS;
-
-	for (int i = 0; i < kept; i++)
-		log_error("%s", e->msg[i]);
-	if (e->count > kept)
-		log_error("... and %d more errors", e->count - kept);
+	log_error("%s", msg);
 }
 
-/* --- modules ------------------------------------------------------------ */
-
-/*
- * A module that cannot start (a NIC without the timestamping asked for, a
- * port already taken) does not take the others down: the appliance keeps
- * its control socket and says what failed in `bridgectl status`.  Only
- * when no module runs at all does bridged give up.
- */
-static int start_modules(void)
-{
-	int running = 0, total = 0;
-
-	for (int i = 0; bridge_modules[i].name; i++, total++) {
-		if (bridge_modules[i].start(&conf) < 0) {
-			log_error("%s: failed to start", bridge_modules[i].name);
-			mod_state[i] = MOD_FAILED;
-			continue;
-		}
-		mod_state[i] = MOD_RUNNING;
-		running++;
-		log_info("%s: started", bridge_modules[i].name);
-	}
-	return total && !running ? -1 : 0;
-}
-
-static void stop_modules(void)
-{
-	int n = 0;
-
-	while (bridge_modules[n].name)
-		n++;
-	for (int i = n - 1; i >= 0; i--) {
-		if (mod_state[i] == MOD_RUNNING)
-			bridge_modules[i].stop();
-		mod_state[i] = MOD_STOPPED;
-	}
-}
+/* --- reload ------------------------------------------------------------- */
 
 static int reload(char *err, size_t errlen)
 {
@@ -129,7 +85,7 @@ static int reload(char *err, size_t errlen)
 	}
 	reloads++;
 	if (conf_load(conf.file, next, errs) < 0) {
-		print_errors(errs);
+		conf_errors_report(errs, log_conf_error);
 		snprintf(err, errlen, "%s%s", errs->msg[0],
 			 errs->count > 1 ? " (and more: see the log)" : "");
 		log_error("reload refused: %s is not valid, keeping the running config", conf.file);
@@ -141,27 +97,7 @@ static int reload(char *err, size_t errlen)
 	}
 	if (memcmp(&conf.control, &next->control, sizeof(conf.control)))
 		log_warn("reload: [control] changes (socket, group, user, files) apply at the next start");
-	for (int i = 0; bridge_modules[i].name; i++) {
-		const struct bridge_module *m = &bridge_modules[i];
-		int r = m->reload && mod_state[i] == MOD_RUNNING ? m->reload(&conf, next) : 1;
-
-		if (r == 0)
-			continue;
-		if (r < 0) {
-			log_error("%s: reload failed, keeps its old config", m->name);
-			rc = -1;
-			continue;
-		}
-		if (mod_state[i] == MOD_RUNNING)
-			m->stop();
-		if (m->start(next) < 0) {
-			log_error("%s: restart with the new config failed", m->name);
-			mod_state[i] = MOD_FAILED;
-			rc = -1;
-		} else {
-			mod_state[i] = MOD_RUNNING;
-		}
-	}
+	rc = module_reload_all(&conf, next);
 	log_set_level(next->log.level);
 	conf = *next;
 	clock_gettime(CLOCK_REALTIME, &loaded_wall);
@@ -193,7 +129,7 @@ static int cmd_status(struct json_object *req, struct json_object *data, char *e
 	char buf[64];
 
 	add_str(d, "version", PTPBRIDGE_VERSION);
-	add_str(d, "linuxptp", ptp_linuxptp_version());
+	add_str(d, "linuxptp", ptp_conf_linuxptp_version());
 	json_object_object_add(d, "pid", json_object_new_int(getpid()));
 	json_object_object_add(d, "uptime_s", json_object_new_double(mono_since(&started_mono)));
 	add_str(d, "config_file", conf.file);
@@ -211,7 +147,7 @@ static int cmd_status(struct json_object *req, struct json_object *data, char *e
 
 	ref_state_read(&rs);
 	clock_gettime(CLOCK_REALTIME, &now);
-	add_str(ref, "state", ref_sync_name(rs.sync));
+	add_str(ref, "state", ref_state_sync_name(rs.sync));
 	json_object_object_add(ref, "stratum", json_object_new_int(rs.stratum));
 	json_object_object_add(ref, "leap", json_object_new_int(rs.leap));
 	snprintf(buf, sizeof(buf), "%c%c%c%c", (rs.refid >> 24) & 0xff ? (int)(rs.refid >> 24) : ' ',
@@ -226,13 +162,7 @@ static int cmd_status(struct json_object *req, struct json_object *data, char *e
 	json_object_object_add(ref, "utc_offset_s", json_object_new_int(rs.utc_offset));
 	json_object_object_add(data, "reference", ref);
 
-	for (int i = 0; bridge_modules[i].name; i++) {
-		struct json_object *m = json_object_new_object();
-
-		add_str(m, "state", mod_state_names[mod_state[i]]);
-		json_object_object_add(mods, bridge_modules[i].name, m);
-	}
-	ctl_fill_status(mods);
+	module_status(mods);
 	json_object_object_add(data, "modules", mods);
 	return 0;
 }
@@ -248,7 +178,7 @@ static int cmd_config_show(struct json_object *req, struct json_object *data, ch
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	conf_show(&conf, fp, false);
+	conf_text_show(&conf, fp, false);
 	fclose(fp);
 	add_str(data, "file", conf.file);
 	json_object_object_add(data, "text", json_object_new_string_len(text, (int)len));
@@ -270,7 +200,7 @@ static int cmd_config_get(struct json_object *req, struct json_object *data, cha
 		return -1;
 	}
 	snprintf(section, sizeof(section), "%.*s", (int)(dot - key), key);
-	if (conf_get(&conf, section, dot + 1, buf, sizeof(buf)) < 0) {
+	if (conf_text_get(&conf, section, dot + 1, buf, sizeof(buf)) < 0) {
 		snprintf(err, errlen, "%s: unknown key", key);
 		return -1;
 	}
@@ -423,7 +353,7 @@ int main(int argc, char **argv)
 			check = true;
 			break;
 		case 'v':
-			printf("bridged %s (linuxptp %s)\n", PTPBRIDGE_VERSION, ptp_linuxptp_version());
+			printf("bridged %s (linuxptp %s)\n", PTPBRIDGE_VERSION, ptp_conf_linuxptp_version());
 			return 0;
 		case 'h':
 			usage(stdout);
@@ -445,7 +375,7 @@ int main(int argc, char **argv)
 	/* Until the config names a target, messages go to stderr. */
 	log_init("bridged", LOG_TARGET_STDERR, debug ? LOG_DEBUG : LOG_INFO, true);
 	if (conf_load(file, &conf, errs) < 0) {
-		print_errors(errs);
+		conf_errors_report(errs, log_conf_error);
 		free(errs);
 		return 1;
 	}
@@ -480,14 +410,16 @@ int main(int argc, char **argv)
 	ctl_register("config.get", CTL_READ, cmd_config_get, "one key of the running config");
 	ctl_register("reload", CTL_ADMIN, cmd_reload, "reload the configuration file");
 	ctl_add_metrics(daemon_metrics);
+	ctl_add_metrics(module_metrics);
+	module_init(bridge_modules);
 	write_pidfile(conf.control.pidfile);
 
 	log_notice("bridged %s (linuxptp %s) started: config %s, ptp %s, ntp %s",
-		   PTPBRIDGE_VERSION, ptp_linuxptp_version(), conf.file, conf.ptp.interface,
+		   PTPBRIDGE_VERSION, ptp_conf_linuxptp_version(), conf.file, conf.ptp.interface,
 		   conf.ntp.interface);
 	if (*conf.control.user && privdrop_apply(conf.control.user) < 0) {
 		rc = 1;
-	} else if (start_modules() < 0) {
+	} else if (module_start_all(&conf) < 0) {
 		rc = 1;
 	} else {
 		sandbox_apply();
@@ -495,7 +427,7 @@ int main(int argc, char **argv)
 			rc = 1;
 	}
 
-	stop_modules();
+	module_stop_all();
 	ctl_finish();
 	loop_finish();
 	if (*conf.control.pidfile)

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bridge/log.h"
-#include "bridge/loop.h"
+#include "bridge/core/log.h"
+#include "bridge/core/loop.h"
 
 /* Descriptors bridged watches: a handful per module, a few per NTP worker
    socket.  A fixed table keeps the loop allocation-free. */

@@ -129,6 +129,12 @@ struct conf_errors {
 };
 
 /**
+ * Hand each kept error to report, then "... and N more errors" when some
+ * were not kept.
+ */
+void conf_errors_report(const struct conf_errors *e, void (*report)(const char *msg));
+
+/**
  * Check one [section] key that our table does not know (pass-through).
  * @return 0 if accepted; else -1 with a reason written into why.
  */
@@ -153,29 +159,6 @@ int conf_load(const char *path, struct bridge_conf *out, struct conf_errors *err
 /** Same, from a string (tests and fuzzing); name is used in messages. */
 int conf_load_string(const char *name, const char *text, struct bridge_conf *out,
 		     struct conf_errors *errs);
-
-/** Print the effective configuration as a valid file, with defaults. */
-void conf_show(const struct bridge_conf *c, FILE *fp, bool with_docs);
-
-/**
- * The value of section.key as text ("a b" for repeated keys joined by
- * newlines).
- * @return 0, or -1 if the key is unknown
- */
-int conf_get(const struct bridge_conf *c, const char *section, const char *key,
-	     char *buf, size_t len);
-
-/**
- * Set section.key = value in the file at path: the new file is checked
- * whole before it atomically replaces the old one.  For a repeatable key the
- * value replaces all its lines.
- * @return 0, or -1 with errs filled
- */
-int conf_set_in_file(const char *path, const char *section, const char *key,
-		     const char *value, struct conf_errors *errs);
-
-/** Write bridge.conf(5) in roff from the table. */
-void conf_write_man(FILE *fp);
 
 /** Parse helpers shared with other modules (return 0 or -1). */
 int conf_parse_size(const char *s, uint64_t *bytes);

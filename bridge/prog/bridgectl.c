@@ -14,8 +14,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "bridge/conf.h"
-#include "bridge/view.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/conf_file.h"
+#include "bridge/core/conf_text.h"
+#include "bridge/prog/view.h"
 #include "pb_autoconf.h"
 #include "ptp/ptp_conf.h"
 
@@ -67,14 +69,9 @@ static void usage(FILE *fp)
 		PB_DEFAULT_SOCKET, PB_DEFAULT_CONFIG_FILE);
 }
 
-static void print_conf_errors(const struct conf_errors *e)
+static void print_conf_error(const char *msg)
 {
-	int kept = e->count < CONF_MAX_ERRORS ? e->count : CONF_MAX_ERRORS;
-
-	for (int i = 0; i < kept; i++)
-		fprintf(stderr, "%s\n", e->msg[i]);
-	if (e->count > kept)
-		fprintf(stderr, "... and %d more errors\n", e->count - kept);
+	fprintf(stderr, "%s\n", msg);
 }
 
 /* The socket: -s, else the config file's [control] socket, else default. */
@@ -221,7 +218,7 @@ static int config_check(const char *file)
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else if (rc < 0) {
-		print_conf_errors(e);
+		conf_errors_report(e, print_conf_error);
 	} else {
 		printf("%s: OK\n", file);
 	}
@@ -254,8 +251,8 @@ static int config_set(const char *arg, const char *value)
 		free(e);
 		return 2;
 	}
-	if (conf_set_in_file(config_file, section, key, value, e) < 0) {
-		print_conf_errors(e);
+	if (conf_file_set(config_file, section, key, value, e) < 0) {
+		conf_errors_report(e, print_conf_error);
 		fprintf(stderr, "bridgectl: %s not changed\n", config_file);
 		free(e);
 		return 1;
@@ -326,7 +323,7 @@ static int config_cmd(int argc, char **argv)
 	if (!strcmp(argv[0], "set") && argc == 3)
 		return config_set(argv[1], argv[2]);
 	if (!strcmp(argv[0], "man")) {
-		conf_write_man(stdout);
+		conf_text_man(stdout);
 		return 0;
 	}
 	usage(stderr);
@@ -388,7 +385,7 @@ int main(int argc, char **argv)
 			color = optarg;
 			break;
 		case 'v':
-			printf("bridgectl %s (linuxptp %s)\n", PTPBRIDGE_VERSION, ptp_linuxptp_version());
+			printf("bridgectl %s (linuxptp %s)\n", PTPBRIDGE_VERSION, ptp_conf_linuxptp_version());
 			return 0;
 		case 'h':
 			usage(stdout);

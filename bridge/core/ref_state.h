@@ -45,6 +45,6 @@ void ref_state_read(struct ref_snapshot *s);
 /** root_dispersion grown to time now (s). */
 double ref_state_dispersion_at(const struct ref_snapshot *s, const struct timespec *now);
 
-const char *ref_sync_name(int sync);
+const char *ref_state_sync_name(int sync);
 
 #endif

@@ -3,7 +3,7 @@
  * @brief bridged's control socket: a UNIX stream socket speaking one JSON
  * request and one JSON reply per connection (docs/control-protocol.md).
  *
- * Modules register commands and status sections; the socket checks peer
+ * The daemon and the modules register commands; the socket checks peer
  * credentials: CTL_READ commands are open to root and the configured group,
  * CTL_ADMIN commands to root only.
  */
@@ -30,7 +30,15 @@ enum ctl_access {
 typedef int (*ctl_handler)(struct json_object *req, struct json_object *data,
 			   char *err, size_t errlen);
 
-/** Fill this module's section of `status` ("modules": {name: {...}}). */
+/** One command of a module's table (bridge/core/module.h). */
+struct ctl_command {
+	const char *cmd;
+	enum ctl_access access;
+	ctl_handler handler;
+	const char *help;
+};
+
+/** Fill a module's section of `status` ("modules": {name: {...}}). */
 typedef void (*ctl_status_fn)(struct json_object *section);
 
 /** Append Prometheus text-format lines for `metrics` (names ptpbridge_*). */
@@ -38,11 +46,8 @@ typedef void (*ctl_metrics_fn)(FILE *out);
 
 int ctl_register(const char *cmd, enum ctl_access access, ctl_handler h,
 		 const char *help);
-int ctl_add_status(const char *module, ctl_status_fn fill);
 int ctl_add_metrics(ctl_metrics_fn fn);
-/** Let every registered module fill its section of the status object. */
-void ctl_fill_status(struct json_object *modules);
-/** Forget every command, status section and metrics source (tests, restart). */
+/** Forget every command and metrics source (tests, restart). */
 void ctl_reset(void);
 
 /**

@@ -5,10 +5,12 @@
  * bridge.conf(5) are generated from this table; nothing else lists keys.
  */
 #include <float.h>
+#include <stdio.h>
+#include <string.h>
 #include <limits.h>
 #include <syslog.h>
 
-#include "bridge/conf_table.h"
+#include "bridge/core/conf_table.h"
 #include "pb_autoconf.h"
 
 #ifndef PB_NTP_MAX_WORKERS
@@ -149,3 +151,38 @@ const struct conf_item conf_table[] = {
 };
 
 const size_t conf_table_len = sizeof(conf_table) / sizeof(conf_table[0]);
+
+const struct conf_item *conf_table_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < conf_table_len; i++) {
+		if (!strcmp(conf_table[i].section, section) && !strcmp(conf_table[i].key, key))
+			return &conf_table[i];
+	}
+	return NULL;
+}
+
+int conf_table_section(const char *section)
+{
+	for (int i = 0; conf_sections[i]; i++) {
+		if (!strcmp(conf_sections[i], section))
+			return i;
+	}
+	return -1;
+}
+
+void conf_table_enum_list(const struct conf_enum *ch, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; ch[i].name && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", ch[i].name);
+}
+
+void conf_table_range_text(const struct conf_item *it, char *buf, size_t len)
+{
+	if (it->type == CT_INT)
+		snprintf(buf, len, "%.0f..%.0f", it->min, it->max);
+	else
+		snprintf(buf, len, "%g..%g", it->min, it->max);
+}

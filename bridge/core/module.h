@@ -1,0 +1,67 @@
+/**
+ * @file module.h
+ * @brief The shape every module of bridged has, and the core's walk over
+ * them: start, reload, stop, control commands, status and metrics.
+ *
+ * A module (ptp/, phc/, ntp/) defines one `const struct pb_module` in its
+ * entry file (ptp/ptp.c, phc/phc.c, ntp/ntp.c); the programs list them in
+ * start order (bridge/prog/modules.c).  The core never names a module.
+ */
+#ifndef PB_MODULE_H
+#define PB_MODULE_H
+
+#include <stdio.h>
+
+#include "bridge/core/conf.h"
+#include "bridge/core/ctl.h"
+
+struct json_object;
+
+struct pb_module {
+	const char *name;
+	/** @return 0, or -1 (the module logged why; the others still run) */
+	int (*start)(const struct bridge_conf *c);
+	/**
+	 * Apply a new config in place.  NULL, or a return of 1, means the
+	 * module cannot change in place: the core stops and starts it.
+	 * @return 0 applied, 1 needs restart, -1 failed (old config kept)
+	 */
+	int (*reload)(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);
+	void (*stop)(void);
+	/** Its control commands; ends with cmd NULL (may be NULL). */
+	const struct ctl_command *commands;
+	/** Fill its section of `status` (called only while it runs). */
+	ctl_status_fn status;
+	/** Append its Prometheus lines (called only while it runs). */
+	ctl_metrics_fn metrics;
+};
+
+enum module_state { MODULE_STOPPED, MODULE_RUNNING, MODULE_FAILED };
+
+/**
+ * Take the module table (NULL-terminated) and register every module's
+ * commands with the control socket (after ctl_reset()).
+ */
+void module_init(const struct pb_module *const *mods);
+/**
+ * Start every module in order.  A module that cannot start does not take
+ * the others down.
+ * @return 0 when at least one runs (or there are none), -1 otherwise
+ */
+int module_start_all(const struct bridge_conf *c);
+/** Stop every running module, in reverse order. */
+void module_stop_all(void);
+/**
+ * Hand a new config to every module: in place when it can, else by a
+ * restart.
+ * @return 0, or -1 when a module failed (logged)
+ */
+int module_reload_all(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);
+/** {"name": {"state": ..., its own keys}} for every module. */
+void module_status(struct json_object *modules);
+/** Metrics of the running modules. */
+void module_metrics(FILE *out);
+/** "stopped", "running", "failed" */
+const char *module_state_name(enum module_state s);
+
+#endif

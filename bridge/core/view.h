@@ -1,0 +1,44 @@
+/**
+ * @file view.h
+ * @brief Helpers for bridgectl's text views of the daemon's JSON replies.
+ *
+ * Every view fits 80 columns and is plain ASCII; colour only when the
+ * output is a terminal that asks for it.  A module's views (ntp/ntp_view.c,
+ * ptp/ptp_view.c) are a table of struct view_entry that the programs'
+ * dispatch (bridge/prog/view.c) walks; this header is all they share.
+ */
+#ifndef PB_VIEW_H
+#define PB_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct json_object;
+
+struct view_opts {
+	bool color;
+};
+
+/** A view of one command. */
+typedef void (*view_fn)(struct json_object *data, FILE *out, const struct view_opts *o);
+
+/** One row of a module's view table; the table ends with cmd NULL. */
+struct view_entry {
+	const char *cmd;
+	view_fn fn;
+};
+
+/** "a.b.c" in nested objects, or NULL. */
+struct json_object *view_get(struct json_object *o, const char *path);
+const char *view_str(struct json_object *o, const char *path, const char *def);
+double view_num(struct json_object *o, const char *path, double def);
+bool view_has(struct json_object *o, const char *path);
+/** A boolean as pmc prints it: "1", "0", or "?" when path is missing. */
+const char *view_flag(struct json_object *o, const char *path);
+/** "1.234 us" style text of seconds, with a sign, in 10 characters or less. */
+const char *view_seconds(double s, char *buf, size_t len);
+/** NTP leap indicator in chronyc's words ("Normal" ... "Not synchronised"). */
+const char *view_leap_text(int leap);
+
+#endif
