@@ -154,10 +154,11 @@ build: $(BRIDGED) $(BRIDGECTL) $(PROGRAMS)
 
 # --- tests ------------------------------------------------------------------
 # `make check` is what CI runs: it installs what it needs (scripts/deps.sh),
-# builds strict, runs the unit tests, runs them again under ASan+UBSan, runs
+# checks the layers (scripts/check-layers.sh), builds strict, runs the unit tests, runs them again under ASan+UBSan, runs
 # the fuzz targets briefly, then the integration targets.
 check:
 	@scripts/deps.sh
+	@scripts/check-layers.sh
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory SAN=1 unit
@@ -166,6 +167,9 @@ check:
 	@echo "make check: all passed"
 
 check-integration: build $(CHECK_TARGETS)
+
+check-layers:
+	@scripts/check-layers.sh
 
 demo:
 	@scripts/deps.sh
@@ -183,4 +187,4 @@ clean:
 distclean:
 	rm -rf $(O) $(KCONFIG_CONFIG) $(KCONFIG_CONFIG).old
 
-.PHONY: check check-integration demo bench deps clean distclean
+.PHONY: check check-integration check-layers demo bench deps clean distclean

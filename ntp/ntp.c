@@ -15,6 +15,7 @@
 #include "bridge/core/metric.h"
 #include "bridge/core/ref_state.h"
 #include "ntp/ntp_clientlog.h"
+#include "ntp/ntp_core.h"
 #include "ntp/ntp_packet.h"
 #include "ntp/ntp_server.h"
 
@@ -44,7 +45,7 @@ static void local_publish(void)
 
 	memset(&s, 0, sizeof(s));
 	clock_gettime(CLOCK_REALTIME, &now);
-	ntp_local_snapshot(&s, ntp.local_stratum, &now);
+	ntp_core_local_snapshot(&s, ntp.local_stratum, &now);
 	ref_state_read(&back);
 	s.utc_offset = back.utc_offset;
 	ref_state_publish(&s);

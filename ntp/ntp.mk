@@ -1,10 +1,10 @@
 # ntp/: the NTP server (docs/ntp.md).
 
-NTP_SRCS = ntp/ntp.c ntp/ntp_server.c ntp/ntp_packet.c ntp/ntp_clientlog.c ntp/ntp_acl.c
+NTP_SRCS = ntp/ntp.c ntp/ntp_server.c ntp/ntp_io.c ntp/ntp_core.c ntp/ntp_packet.c ntp/ntp_clientlog.c ntp/ntp_acl.c
 BRIDGED_SRCS += $(NTP_SRCS)
 BRIDGECTL_SRCS += ntp/ntp_view.c
 
-UNIT_TESTS += test_ntp_packet test_ntp_clientlog test_ntp_acl test_ntp_interleave
+UNIT_TESTS += test_ntp_packet test_ntp_clientlog test_ntp_acl test_ntp_interleave test_ntp_core
 UNIT_EXCLUDE_test_ntp_interleave = ntp/ntp_server.c
 
 FUZZ_TARGETS += fuzz_ntp_request

@@ -15,7 +15,7 @@
 
 _Static_assert(sizeof(struct ntp_clientlog_record) == 60, "client record must stay 60 bytes");
 
-struct clientlog {
+struct ntp_clientlog {
 	struct ntp_clientlog_record *rec;
 	uint32_t *bucket;
 	uint32_t capacity;
@@ -51,7 +51,7 @@ size_t ntp_clientlog_bytes_per_record(void)
 	return sizeof(struct ntp_clientlog_record) + sizeof(uint32_t);
 }
 
-static uint32_t hash_addr(const struct clientlog *log, const uint8_t a[16])
+static uint32_t hash_addr(const struct ntp_clientlog *log, const uint8_t a[16])
 {
 	uint64_t x, y;
 
@@ -69,9 +69,9 @@ static uint32_t hash_addr(const struct clientlog *log, const uint8_t a[16])
 	return (uint32_t)x;
 }
 
-struct clientlog *ntp_clientlog_create(uint64_t limit_bytes, uint64_t seed)
+struct ntp_clientlog *ntp_clientlog_create(uint64_t limit_bytes, uint64_t seed)
 {
-	struct clientlog *log = calloc(1, sizeof(*log));
+	struct ntp_clientlog *log = calloc(1, sizeof(*log));
 	uint64_t cap, buckets = 1;
 
 	if (!log)
@@ -105,7 +105,7 @@ struct clientlog *ntp_clientlog_create(uint64_t limit_bytes, uint64_t seed)
 	return log;
 }
 
-void ntp_clientlog_destroy(struct clientlog *log)
+void ntp_clientlog_destroy(struct ntp_clientlog *log)
 {
 	if (!log)
 		return;
@@ -114,7 +114,7 @@ void ntp_clientlog_destroy(struct clientlog *log)
 	free(log);
 }
 
-static void lru_unlink(struct clientlog *log, uint32_t i)
+static void lru_unlink(struct ntp_clientlog *log, uint32_t i)
 {
 	struct ntp_clientlog_record *r = &log->rec[i];
 
@@ -128,7 +128,7 @@ static void lru_unlink(struct clientlog *log, uint32_t i)
 		log->lru = r->lru_prev;
 }
 
-static void lru_push_front(struct clientlog *log, uint32_t i)
+static void lru_push_front(struct ntp_clientlog *log, uint32_t i)
 {
 	struct ntp_clientlog_record *r = &log->rec[i];
 
@@ -141,7 +141,7 @@ static void lru_push_front(struct clientlog *log, uint32_t i)
 		log->lru = i;
 }
 
-static void hash_remove(struct clientlog *log, uint32_t i)
+static void hash_remove(struct ntp_clientlog *log, uint32_t i)
 {
 	uint32_t *p = &log->bucket[hash_addr(log, log->rec[i].addr) & log->mask];
 
@@ -154,7 +154,7 @@ static void hash_remove(struct clientlog *log, uint32_t i)
 	}
 }
 
-uint32_t ntp_clientlog_find(const struct clientlog *log, const uint8_t addr[16])
+uint32_t ntp_clientlog_find(const struct ntp_clientlog *log, const uint8_t addr[16])
 {
 	uint32_t i;
 
@@ -168,7 +168,7 @@ uint32_t ntp_clientlog_find(const struct clientlog *log, const uint8_t addr[16])
 	return NTP_CLIENTLOG_NONE;
 }
 
-uint32_t ntp_clientlog_access(struct clientlog *log, const uint8_t addr[16], uint32_t now,
+uint32_t ntp_clientlog_access(struct ntp_clientlog *log, const uint8_t addr[16], uint32_t now,
 		    uint32_t *prev_last)
 {
 	uint32_t h, i;
@@ -214,12 +214,12 @@ uint32_t ntp_clientlog_access(struct clientlog *log, const uint8_t addr[16], uin
 	return i;
 }
 
-struct ntp_clientlog_record *ntp_clientlog_record(struct clientlog *log, uint32_t idx)
+struct ntp_clientlog_record *ntp_clientlog_record(struct ntp_clientlog *log, uint32_t idx)
 {
 	return idx < log->used ? &log->rec[idx] : NULL;
 }
 
-const struct ntp_clientlog_record *ntp_clientlog_record_const(const struct clientlog *log, uint32_t idx)
+const struct ntp_clientlog_record *ntp_clientlog_record_const(const struct ntp_clientlog *log, uint32_t idx)
 {
 	return idx < log->used ? &log->rec[idx] : NULL;
 }
@@ -265,7 +265,7 @@ bool ntp_clientlog_rate_check(struct ntp_clientlog_record *r, uint32_t prev_last
 	return false;
 }
 
-void ntp_clientlog_get_stats(const struct clientlog *log, struct ntp_clientlog_stats *st)
+void ntp_clientlog_get_stats(const struct ntp_clientlog *log, struct ntp_clientlog_stats *st)
 {
 	st->capacity = log->capacity;
 	st->records = log->used;
@@ -274,14 +274,14 @@ void ntp_clientlog_get_stats(const struct clientlog *log, struct ntp_clientlog_s
 		    (log->capacity ? ((uint64_t)log->mask + 1) * sizeof(uint32_t) : 0);
 }
 
-uint32_t ntp_clientlog_next_mru(const struct clientlog *log, uint32_t idx)
+uint32_t ntp_clientlog_next_mru(const struct ntp_clientlog *log, uint32_t idx)
 {
 	if (idx == NTP_CLIENTLOG_NONE)
 		return log->mru;
 	return idx < log->used ? log->rec[idx].lru_next : NTP_CLIENTLOG_NONE;
 }
 
-void ntp_clientlog_reset_timestamps(struct clientlog *log)
+void ntp_clientlog_reset_timestamps(struct ntp_clientlog *log)
 {
 	uint32_t i;
 

@@ -55,15 +55,15 @@ struct ntp_clientlog_ratelimit {
 	int leak;		/**< a limited request is answered with probability 2^-leak */
 };
 
-struct clientlog;
+struct ntp_clientlog;
 
 /**
  * Create a log that uses at most limit_bytes for records and hash buckets.
  * @return NULL on allocation failure; a log of capacity 0 when the limit
  *         holds no record (every lookup then fails)
  */
-struct clientlog *ntp_clientlog_create(uint64_t limit_bytes, uint64_t seed);
-void ntp_clientlog_destroy(struct clientlog *log);
+struct ntp_clientlog *ntp_clientlog_create(uint64_t limit_bytes, uint64_t seed);
+void ntp_clientlog_destroy(struct ntp_clientlog *log);
 
 /** Bytes one record costs including its share of the hash table (worst case). */
 size_t ntp_clientlog_bytes_per_record(void);
@@ -76,14 +76,14 @@ size_t ntp_clientlog_bytes_per_record(void);
  * @param prev_last  receives the record's previous `last` (now for a new one)
  * @return record index, or NTP_CLIENTLOG_NONE if the log has no capacity
  */
-uint32_t ntp_clientlog_access(struct clientlog *log, const uint8_t addr[16], uint32_t now,
+uint32_t ntp_clientlog_access(struct ntp_clientlog *log, const uint8_t addr[16], uint32_t now,
 		    uint32_t *prev_last);
 
 /** Find without touching. @return index or NTP_CLIENTLOG_NONE */
-uint32_t ntp_clientlog_find(const struct clientlog *log, const uint8_t addr[16]);
+uint32_t ntp_clientlog_find(const struct ntp_clientlog *log, const uint8_t addr[16]);
 
-struct ntp_clientlog_record *ntp_clientlog_record(struct clientlog *log, uint32_t idx);
-const struct ntp_clientlog_record *ntp_clientlog_record_const(const struct clientlog *log, uint32_t idx);
+struct ntp_clientlog_record *ntp_clientlog_record(struct ntp_clientlog *log, uint32_t idx);
+const struct ntp_clientlog_record *ntp_clientlog_record_const(const struct ntp_clientlog *log, uint32_t idx);
 
 /**
  * Apply the token bucket of a record for one request.  Tokens accrue at
@@ -102,15 +102,15 @@ struct ntp_clientlog_stats {
 	uint64_t evictions;	/**< records dropped to make room */
 	uint64_t bytes;		/**< memory of records + buckets */
 };
-void ntp_clientlog_get_stats(const struct clientlog *log, struct ntp_clientlog_stats *st);
+void ntp_clientlog_get_stats(const struct ntp_clientlog *log, struct ntp_clientlog_stats *st);
 
 /**
  * Walk records from the most recently seen.
  * @return next index after idx (start with NTP_CLIENTLOG_NONE), NTP_CLIENTLOG_NONE at the end
  */
-uint32_t ntp_clientlog_next_mru(const struct clientlog *log, uint32_t idx);
+uint32_t ntp_clientlog_next_mru(const struct ntp_clientlog *log, uint32_t idx);
 
 /** Clear interleaved state of all records (e.g. after a clock step). */
-void ntp_clientlog_reset_timestamps(struct clientlog *log);
+void ntp_clientlog_reset_timestamps(struct ntp_clientlog *log);
 
 #endif

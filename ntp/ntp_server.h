@@ -1,7 +1,7 @@
 /**
  * @file ntp_server.h
- * @brief The NTP server: sockets, the batched hot path, timestamps,
- * interleaved mode, workers.
+ * @brief The NTP server's life (ntp_server.c): sockets, hardware
+ * timestamping on NIC B, workers, counters and the client table.
  */
 #ifndef PB_NTP_SERVER_H
 #define PB_NTP_SERVER_H
@@ -13,48 +13,9 @@
 #include "bridge/core/conf.h"
 #include "bridge/core/ref_state.h"
 #include "ntp/ntp_clientlog.h"
+#include "ntp/ntp_io.h"
 
 #define NTP_MAX_WORKERS 16
-
-/** Counters of one worker (summed for display). */
-struct ntp_stats {
-	uint64_t rx_packets;		/**< datagrams received */
-	uint64_t rx_bytes;
-	uint64_t requests;		/**< valid client requests */
-	uint64_t responses;		/**< responses sent (including KoD) */
-	uint64_t tx_bytes;
-	uint64_t interleaved;		/**< responses sent interleaved */
-	uint64_t dropped_invalid;	/**< short, bad length/version/extension, MAC */
-	uint64_t dropped_mode;		/**< not a client request (mode 6/7, responses...) */
-	uint64_t dropped_acl;		/**< refused by allow/deny */
-	uint64_t dropped_ratelimit;	/**< over the rate limit, no response */
-	uint64_t kod_sent;		/**< KoD RATE responses */
-	uint64_t dropped_unsynced;	/**< not served: unsynchronised and serve_unsynced = no */
-	uint64_t dropped_broadcast;	/**< sent to a broadcast/multicast address, or from one */
-	uint64_t dropped_nolog;		/**< (unused when the log has room: LRU evicts) */
-	uint64_t send_errors;
-	uint64_t rx_ts_hw;		/**< RX stamps from the NIC */
-	uint64_t rx_ts_sw;		/**< RX stamps from the kernel */
-	uint64_t rx_ts_daemon;		/**< RX stamps read by us (no kernel stamp) */
-	uint64_t tx_ts_hw;		/**< TX stamps from the NIC (error queue) */
-	uint64_t tx_ts_sw;		/**< TX stamps from the kernel (error queue) */
-	uint64_t tx_ts_unmatched;	/**< error-queue stamps for no pending response */
-	uint64_t tx_ts_requested;	/**< responses sent asking for a TX stamp */
-};
-
-struct ntp_client_row {
-	char addr[48];
-	uint32_t hits;
-	uint32_t xleave_hits;
-	uint32_t drops;
-	double last_ago;		/**< s since the last request */
-	int worker;
-};
-
-/** The reference chrony's `local stratum N` stands for: our own clock,
-    synchronised, at that stratum (ntp.c publishes it, the hot path serves
-    it whenever the published reference is unsynchronised). */
-void ntp_local_snapshot(struct ref_snapshot *s, int stratum, const struct timespec *now);
 
 /** NIC B's clock as the server sees it (hardware timestamping only). */
 struct ntp_hwclock {

@@ -6,7 +6,8 @@
 #   - an include against the layers: bridge/core (0) < ptp (1) < phc (2)
 #     < ntp (3) < bridge/prog (4); a file includes its own folder and the
 #     layers below it, never one above (so there is no include circle);
-#   - a linuxptp header ("clock.h", ...) outside ptp/ and phc/;
+#   - a linuxptp header ("clock.h", ...) outside ptp/ and phc/, or one that a
+#     file of ours next to the includer would shadow;
 #   - a function that is not static and whose name does not start with its
 #     file's name (ntp/ntp_packet.c: ntp_packet_*; the entry file ntp/ntp.c:
 #     ntp_*), or that the header of its file (same name, .h) does not
@@ -69,6 +70,12 @@ for f in $files; do
 			fi
 			;;
 		*)
+			# A bare name is looked up next to the includer first: a file
+			# of ours there would shadow linuxptp's (phc/phc.h vs phc.h).
+			if [ -e "$(dirname "$f")/$inc" ]; then
+				fail "$f:$line: \"$inc\" names a file next to it: include ours by path, linuxptp's is shadowed"
+				continue
+			fi
 			case $myfolder in
 			ptp | phc) ;;
 			*) fail "$f:$line: includes linuxptp's \"$inc\": only ptp/ and phc/ reach linuxptp" ;;

@@ -29,7 +29,7 @@ static void memory_bound(void **state)
 	assert_true(sizeof(struct ntp_clientlog_record) <= 60);
 	assert_true(ntp_clientlog_bytes_per_record() <= 64);
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		struct clientlog *log = ntp_clientlog_create(limits[i], 1);
+		struct ntp_clientlog *log = ntp_clientlog_create(limits[i], 1);
 		struct ntp_clientlog_stats st;
 
 		assert_non_null(log);
@@ -43,7 +43,7 @@ static void memory_bound(void **state)
 
 static void zero_capacity(void **state)
 {
-	struct clientlog *log = ntp_clientlog_create(10, 1);
+	struct ntp_clientlog *log = ntp_clientlog_create(10, 1);
 	uint8_t a[16];
 	uint32_t prev;
 
@@ -55,7 +55,7 @@ static void zero_capacity(void **state)
 
 static void lookup_and_lru_eviction(void **state)
 {
-	struct clientlog *log = ntp_clientlog_create(4096, 42);
+	struct ntp_clientlog *log = ntp_clientlog_create(4096, 42);
 	struct ntp_clientlog_stats st;
 	uint8_t a[16];
 	uint32_t prev, cap, i, idx;
@@ -116,7 +116,7 @@ static void lookup_and_lru_eviction(void **state)
 
 static void new_record_is_clean(void **state)
 {
-	struct clientlog *log = ntp_clientlog_create(4096, 7);
+	struct ntp_clientlog *log = ntp_clientlog_create(4096, 7);
 	struct ntp_clientlog_stats st;
 	uint8_t a[16];
 	uint32_t prev, idx, i;
@@ -142,7 +142,7 @@ static void new_record_is_clean(void **state)
 
 static void token_bucket(void **state)
 {
-	struct clientlog *log = ntp_clientlog_create(4096, 3);
+	struct ntp_clientlog *log = ntp_clientlog_create(4096, 3);
 	struct ntp_clientlog_ratelimit rl = { .enabled = true, .interval = 3, .burst = 4, .leak = 0 };
 	uint8_t a[16];
 	uint32_t prev, idx, now = 1000 * NTP_CLIENTLOG_TICKS_PER_SEC;
@@ -186,7 +186,7 @@ static void token_bucket(void **state)
 
 static void leak(void **state)
 {
-	struct clientlog *log = ntp_clientlog_create(4096, 3);
+	struct ntp_clientlog *log = ntp_clientlog_create(4096, 3);
 	struct ntp_clientlog_ratelimit rl = { .enabled = true, .interval = 10, .burst = 1, .leak = 2 };
 	uint8_t a[16];
 	uint32_t prev, idx, now = 5000;

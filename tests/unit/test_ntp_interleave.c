@@ -1,7 +1,7 @@
 /*
  * The server's interleaved state machine, end to end on loopback: the
- * real hot path (ntp_server.c, included to drive serve_socket() without
- * the core loop) answers requests built the way chronyd's xleave client
+ * real server (ntp_server.c, included to reach its sockets) and hot path
+ * (ntp_io_serve(), driven without the core loop) answer requests built the way chronyd's xleave client
  * builds them, with kernel RX and TX timestamps.
  */
 #include <stdarg.h>
@@ -75,13 +75,13 @@ static int exchange(ntp_ts origin, ntp_ts receive, ntp_ts transmit, struct ntp_r
 	if (sendto(cli, b, sizeof(b), 0, (struct sockaddr *)&srv_addr, sizeof(srv_addr)) != 48)
 		return -1;
 	usleep(2000);
-	serve_socket(s->w, s, POLLIN);
+	ntp_io_serve(s->w, s, POLLIN);
 	n = recv(cli, r, sizeof(r), 0);
 	clock_gettime(CLOCK_REALTIME, &now);
 	*local_rx = ntp_packet_ts_from_timespec(&now);
 	usleep(2000);
 	/* collect the TX stamp of that response, as POLLERR would */
-	serve_socket(s->w, s, POLLERR);
+	ntp_io_serve(s->w, s, POLLERR);
 	if (n != 48)
 		return -1;
 	return ntp_packet_read_header(r, (size_t)n, resp, &mode) == 0 && mode == NTP_MODE_SERVER ? 0 : -1;
@@ -155,7 +155,7 @@ static void refused_requests(void **state)
 	b[0] = (4 << 3) | 4;
 	sendto(cli, b, 48, 0, (struct sockaddr *)&srv_addr, sizeof(srv_addr));
 	usleep(2000);
-	serve_socket(s->w, s, POLLIN);
+	ntp_io_serve(s->w, s, POLLIN);
 	n = recv(cli, r, sizeof(r), MSG_DONTWAIT);
 	assert_int_equal(n, -1);
 	ntp_server_stats(&after);

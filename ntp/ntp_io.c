@@ -1,0 +1,488 @@
+/*
+ * The NTP server's hot path: Linux I/O around the protocol of ntp_core.c.
+ *
+ * One receive batch (recvmmsg) is turned into one send batch (sendmmsg):
+ * every request is validated, checked against the ACL, looked up in the
+ * client log (rate limit, interleaved state) and answered from the
+ * reference snapshot read once per batch.  Nothing on this path allocates
+ * or locks; buffers live in the worker struct allocated at start.
+ *
+ * Timestamps.  RX stamps come from the kernel (SO_TIMESTAMPING): the NIC's
+ * raw PHC stamp converted to system time by phc/phc_track when hardware
+ * stamping is on, else the kernel's software stamp.  Basic responses get
+ * their transmit timestamp from one clock read just before sendmmsg.  A
+ * response to a request that looks interleaved asks for a TX stamp (per
+ * packet, SO_TIMESTAMPING cmsg); the stamp arrives on the error queue with
+ * an ID (SOF_TIMESTAMPING_OPT_ID counts timestamped datagrams per socket)
+ * that indexes a ring of pending responses, and is stored in the client's
+ * record for the next, interleaved, response.
+ */
+#include "ntp/ntp_io.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include "bridge/core/ref_state.h"
+#include "ntp/ntp_core.h"
+#include "ntp/ntp_packet.h"
+#include "phc/phc_sysadj.h"
+#include "phc/phc_track.h"
+
+#ifndef SO_EE_ORIGIN_TIMESTAMPING
+#define SO_EE_ORIGIN_TIMESTAMPING 4
+#endif
+
+/* Batches per wakeup before other descriptors get a turn. */
+#define NTP_IO_MAX_ROUNDS 16
+
+#define STAT_ADD(w, f, n) \
+	__atomic_store_n(&(w)->st.f, (w)->st.f + (n), __ATOMIC_RELAXED)
+#define STAT_INC(w, f) STAT_ADD(w, f, 1)
+
+uint32_t ntp_io_ticks(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)((uint64_t)ts.tv_sec * NTP_CLIENTLOG_TICKS_PER_SEC +
+			  ((uint64_t)ts.tv_nsec * NTP_CLIENTLOG_TICKS_PER_SEC) / 1000000000u);
+}
+
+static void addr_to16(const struct sockaddr_storage *ss, uint8_t out[16], struct conf_addr *ca,
+		      int *port)
+{
+	memset(ca, 0, sizeof(*ca));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &sin->sin_addr, 4);
+		ca->family = AF_INET;
+		ca->v4 = sin->sin_addr;
+		*port = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		memcpy(out, &sin6->sin6_addr, 16);
+		ca->family = AF_INET6;
+		ca->v6 = sin6->sin6_addr;
+		*port = ntohs(sin6->sin6_port);
+	}
+}
+
+static bool v4_is_bcast(const struct ntp_io_server *srv, uint32_t a_be)
+{
+	uint32_t a = ntohl(a_be);
+	int i;
+
+	if (a == 0xffffffffu || (a & 0xf0000000u) == 0xe0000000u)
+		return true;
+	for (i = 0; i < srv->nbcast; i++) {
+		if (srv->bcast[i].s_addr == a_be)
+			return true;
+	}
+	return false;
+}
+
+/* What a batch needs from the reference, computed once per batch. */
+struct batch_ref {
+	struct ntp_core_ref ref;
+	bool have_model;
+	struct phc_model model;
+	struct phc_sysadj adj;
+	uint32_t rx_bit_ps;	/**< NIC B's time per bit on the wire, ps (0: unknown) */
+};
+
+static void batch_ref_read(const struct ntp_io_server *srv, struct batch_ref *br)
+{
+	struct ref_snapshot snap;
+	struct timespec now;
+	double extra = 0.0;
+	int mbps;
+
+	ref_state_read(&snap);
+	clock_gettime(CLOCK_REALTIME, &now);
+	br->have_model = false;
+	br->rx_bit_ps = 0;
+	if (srv->hw_rx || srv->hw_tx) {
+		phc_track_model(&srv->track, &br->model);
+		phc_sysadj_read(&br->adj);
+		br->have_model = br->model.valid;
+		/* Our stamps are PHC B converted to system time: that
+		   conversion's error is part of what the client gets. */
+		if (br->have_model)
+			extra = br->model.err_ns * 1e-9;
+		mbps = __atomic_load_n(&srv->link_mbps, __ATOMIC_RELAXED);
+		br->rx_bit_ps = mbps > 0 ? (uint32_t)(1000000 / mbps) : 0;
+	}
+	ntp_core_ref_set(&br->ref, &snap, &now, srv->core.local_stratum, extra, ntp_io_ticks());
+}
+
+/*
+ * NICs stamp a frame when its start (after the preamble) passes; NTP's
+ * receive timestamp, like a kernel software stamp, is taken when the whole
+ * frame is in.  chronyd moves hardware RX stamps to the end of the frame
+ * (and a chronyd client does so for its own), so a server that did not
+ * would be early by one frame time on every request and its clients off by
+ * half of it: 38 ns at 10 Gb/s, 376 ns at 1 Gb/s for a 48-byte request.
+ * The L2 length is assumed from the UDP payload: Ethernet + IPv4/IPv6 +
+ * UDP headers without options or VLAN tag, plus the FCS.
+ */
+static int64_t rx_frame_ns(const struct batch_ref *br, int family, size_t ntp_len)
+{
+	size_t l2 = (family == AF_INET6 ? 14 + 40 + 8 : 14 + 20 + 8) + ntp_len + 4;
+
+	return ((int64_t)l2 * 8 * br->rx_bit_ps + 500) / 1000;
+}
+
+/* A kernel timestamp cmsg: ts[0] software, ts[2] raw hardware; frame_ns
+   is added to a hardware stamp (rx_frame_ns for RX, 0 for TX). */
+static bool stamp_from_cmsg(const struct scm_timestamping *t, const struct batch_ref *br,
+			    bool use_hw, int64_t frame_ns, struct timespec *out, bool *hw)
+{
+	if (use_hw && (t->ts[2].tv_sec || t->ts[2].tv_nsec) && br->have_model) {
+		int64_t phc = (int64_t)t->ts[2].tv_sec * 1000000000LL + t->ts[2].tv_nsec +
+			      frame_ns;
+		int64_t sys = phc_track_model_to_sys(&br->model, &br->adj, phc, NULL);
+
+		out->tv_sec = sys / 1000000000LL;
+		out->tv_nsec = sys % 1000000000LL;
+		*hw = true;
+		return true;
+	}
+	if (t->ts[0].tv_sec || t->ts[0].tv_nsec) {
+		*out = t->ts[0];
+		*hw = false;
+		return true;
+	}
+	return false;
+}
+
+static size_t put_tx_control(struct ntp_worker *w, int j, int family,
+			     const struct in_pktinfo *pi4, const struct in6_pktinfo *pi6,
+			     bool want_ts)
+{
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	size_t len = 0;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_control = w->tctl[j].b;
+	mh.msg_controllen = NTP_IO_CTRL_LEN;
+	cm = CMSG_FIRSTHDR(&mh);
+
+	/* Answer from the address the request was sent to. */
+	if (family == AF_INET && pi4) {
+		struct in_pktinfo p;
+
+		memset(&p, 0, sizeof(p));
+		p.ipi_spec_dst = pi4->ipi_addr;
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(p));
+		memcpy(CMSG_DATA(cm), &p, sizeof(p));
+		len += CMSG_SPACE(sizeof(p));
+		cm = (struct cmsghdr *)((uint8_t *)cm + CMSG_SPACE(sizeof(p)));
+	} else if (family == AF_INET6 && pi6) {
+		struct in6_pktinfo p = *pi6;
+
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(p));
+		memcpy(CMSG_DATA(cm), &p, sizeof(p));
+		len += CMSG_SPACE(sizeof(p));
+		cm = (struct cmsghdr *)((uint8_t *)cm + CMSG_SPACE(sizeof(p)));
+	}
+	if (want_ts) {
+		int flags = w->srv->hw_tx ? SOF_TIMESTAMPING_TX_HARDWARE :
+					    SOF_TIMESTAMPING_TX_SOFTWARE;
+
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SO_TIMESTAMPING;
+		cm->cmsg_len = CMSG_LEN(sizeof(flags));
+		memcpy(CMSG_DATA(cm), &flags, sizeof(flags));
+		len += CMSG_SPACE(sizeof(flags));
+	}
+	return len;
+}
+
+/* One datagram of the receive batch; may add one response. */
+static void process_one(struct ntp_worker *w, struct nsock *s, int i,
+			const struct batch_ref *br, int *ntx)
+{
+	const struct ntp_io_server *srv = w->srv;
+	struct msghdr *m = &w->rmsg[i].msg_hdr;
+	size_t len = w->rmsg[i].msg_len;
+	const struct scm_timestamping *tss = NULL;
+	const struct in_pktinfo *pi4 = NULL;
+	const struct in6_pktinfo *pi6 = NULL;
+	struct ntp_core_reply *rep;
+	struct ntp_request req;
+	enum ntp_core_verdict v;
+	struct conf_addr ca;
+	struct cmsghdr *cm;
+	struct timespec rxts;
+	uint8_t a16[16];
+	bool hw = false;
+	int port, j;
+
+	STAT_INC(w, rx_packets);
+	STAT_ADD(w, rx_bytes, len);
+	if (m->msg_flags & (MSG_TRUNC | MSG_CTRUNC) || m->msg_namelen == 0) {
+		STAT_INC(w, dropped_invalid);
+		return;
+	}
+	addr_to16(&w->raddr[i], a16, &ca, &port);
+
+	for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(*tss)))
+			tss = (const struct scm_timestamping *)CMSG_DATA(cm);
+		else if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO &&
+			 cm->cmsg_len >= CMSG_LEN(sizeof(*pi4)))
+			pi4 = (const struct in_pktinfo *)CMSG_DATA(cm);
+		else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+			 cm->cmsg_len >= CMSG_LEN(sizeof(*pi6)))
+			pi6 = (const struct in6_pktinfo *)CMSG_DATA(cm);
+	}
+
+	/* No reply to broadcast or multicast, nor to such a source. */
+	if (ca.family == AF_INET) {
+		if ((pi4 && v4_is_bcast(srv, pi4->ipi_addr.s_addr)) ||
+		    v4_is_bcast(srv, ca.v4.s_addr) || ca.v4.s_addr == 0 || port == 0) {
+			STAT_INC(w, dropped_broadcast);
+			return;
+		}
+	} else if ((pi6 && pi6->ipi6_addr.s6_addr[0] == 0xff) || ca.v6.s6_addr[0] == 0xff ||
+		   port == 0) {
+		STAT_INC(w, dropped_broadcast);
+		return;
+	}
+
+	v = ntp_core_check(&srv->core, &br->ref, w->rbuf[i], len, &ca, port, &req);
+	switch (v) {
+	case NTP_CORE_REPLY:
+		break;
+	case NTP_CORE_DROP_MODE:
+		STAT_INC(w, dropped_mode);
+		return;
+	case NTP_CORE_DROP_INVALID:
+		STAT_INC(w, dropped_invalid);
+		return;
+	case NTP_CORE_DROP_ACL:
+		STAT_INC(w, requests);
+		STAT_INC(w, dropped_acl);
+		return;
+	default:
+		STAT_INC(w, requests);
+		STAT_INC(w, dropped_unsynced);
+		return;
+	}
+	STAT_INC(w, requests);
+
+	if (tss && stamp_from_cmsg(tss, br, srv->hw_rx, rx_frame_ns(br, ca.family, len),
+				   &rxts, &hw)) {
+		if (hw)
+			STAT_INC(w, rx_ts_hw);
+		else
+			STAT_INC(w, rx_ts_sw);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &rxts);
+		STAT_INC(w, rx_ts_daemon);
+	}
+
+	j = *ntx;
+	rep = &w->meta[j];
+	v = ntp_core_answer(&srv->core, w->clg, &br->ref, &req, a16,
+			    ntp_packet_ts_from_timespec(&rxts), &w->rng, w->tbuf[j],
+			    sizeof(w->tbuf[j]), rep);
+	if (v != NTP_CORE_REPLY) {
+		if (v == NTP_CORE_DROP_RATELIMIT)
+			STAT_INC(w, dropped_ratelimit);
+		else
+			STAT_INC(w, dropped_invalid);
+		return;
+	}
+	w->tiov[j].iov_base = w->tbuf[j];
+	w->tiov[j].iov_len = rep->len;
+	memset(&w->tmsg[j], 0, sizeof(w->tmsg[j]));
+	w->tmsg[j].msg_hdr.msg_name = &w->raddr[i];
+	w->tmsg[j].msg_hdr.msg_namelen = m->msg_namelen;
+	w->tmsg[j].msg_hdr.msg_iov = &w->tiov[j];
+	w->tmsg[j].msg_hdr.msg_iovlen = 1;
+	w->tmsg[j].msg_hdr.msg_control = w->tctl[j].b;
+	w->tmsg[j].msg_hdr.msg_controllen = put_tx_control(w, j, s->family, pi4, pi6,
+							    rep->want_ts);
+	if (w->tmsg[j].msg_hdr.msg_controllen == 0)
+		w->tmsg[j].msg_hdr.msg_control = NULL;
+	(*ntx)++;
+}
+
+static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
+{
+	struct timespec now;
+	ntp_ts tx;
+	int sent = 0, j, r;
+
+	/* Basic mode: the transmit timestamp as late as we can read it. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	tx = ntp_packet_ts_from_timespec(&now);
+	for (j = 0; j < ntx; j++) {
+		if (w->meta[j].late_tx)
+			ntp_packet_set_transmit(w->tbuf[j], tx);
+	}
+
+	while (sent < ntx) {
+		r = sendmmsg(s->fd, w->tmsg + sent, ntx - sent, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* This one failed: skip it, keep the rest. */
+			STAT_INC(w, send_errors);
+			w->meta[sent].want_ts = false;
+			w->meta[sent].rec = NTP_CLIENTLOG_NONE;
+			w->meta[sent].interleaved = w->meta[sent].kod = false;
+			w->tmsg[sent].msg_len = 0;
+			sent++;
+			continue;
+		}
+		sent += r;
+	}
+
+	for (j = 0; j < ntx; j++) {
+		struct ntp_core_reply *mt = &w->meta[j];
+
+		if (w->tmsg[j].msg_len == 0)
+			continue;
+		STAT_INC(w, responses);
+		STAT_ADD(w, tx_bytes, w->tmsg[j].msg_len);
+		if (mt->interleaved)
+			STAT_INC(w, interleaved);
+		if (mt->kod)
+			STAT_INC(w, kod_sent);
+		if (!mt->want_ts)
+			continue;
+		ntp_core_sent(w->clg, mt, tx);
+		s->pend[s->next_key & (NTP_IO_PENDING_LEN - 1)] = (struct pending_tx){
+			.key = s->next_key, .rec = mt->rec, .rx = mt->rx,
+		};
+		s->next_key++;
+		s->ts_unread++;
+		STAT_INC(w, tx_ts_requested);
+	}
+}
+
+static void read_errqueue(struct ntp_worker *w, struct nsock *s, const struct batch_ref *br)
+{
+	int n, i, rounds;
+
+	for (rounds = 0; rounds < NTP_IO_MAX_ROUNDS; rounds++) {
+		for (i = 0; i < NTP_IO_BATCH; i++) {
+			struct msghdr *mh = &w->emsg[i].msg_hdr;
+
+			w->eiov[i].iov_base = w->ebuf[i];
+			w->eiov[i].iov_len = sizeof(w->ebuf[i]);
+			memset(mh, 0, sizeof(*mh));
+			mh->msg_iov = &w->eiov[i];
+			mh->msg_iovlen = 1;
+			mh->msg_control = w->ectl[i].b;
+			mh->msg_controllen = NTP_IO_CTRL_LEN;
+		}
+		n = recvmmsg(s->fd, w->emsg, NTP_IO_BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			s->ts_unread = 0;
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			struct msghdr *mh = &w->emsg[i].msg_hdr;
+			const struct scm_timestamping *tss = NULL;
+			const struct sock_extended_err *ee = NULL;
+			struct cmsghdr *cm;
+			struct timespec ts;
+			struct pending_tx *p;
+			bool hw = false;
+
+			for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING &&
+				    cm->cmsg_len >= CMSG_LEN(sizeof(*tss)))
+					tss = (const struct scm_timestamping *)CMSG_DATA(cm);
+				else if (((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+					  (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)) &&
+					 cm->cmsg_len >= CMSG_LEN(sizeof(*ee)))
+					ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+			}
+			if (!tss || !ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+			    ee->ee_info != SCM_TSTAMP_SND)
+				continue;
+			if (!stamp_from_cmsg(tss, br, w->srv->hw_tx, 0, &ts, &hw))
+				continue;
+			p = &s->pend[ee->ee_data & (NTP_IO_PENDING_LEN - 1)];
+			if (p->key != ee->ee_data || p->rec == NTP_CLIENTLOG_NONE) {
+				STAT_INC(w, tx_ts_unmatched);
+				continue;
+			}
+			if (hw)
+				STAT_INC(w, tx_ts_hw);
+			else
+				STAT_INC(w, tx_ts_sw);
+			ntp_core_tx_stamp(w->clg, p->rec, p->rx, ntp_packet_ts_from_timespec(&ts));
+			p->rec = NTP_CLIENTLOG_NONE;
+		}
+		if (n < NTP_IO_BATCH) {
+			s->ts_unread = 0;
+			return;
+		}
+	}
+}
+
+void ntp_io_serve(struct ntp_worker *w, struct nsock *s, short revents)
+{
+	struct batch_ref br;
+	int rounds, n, i, ntx;
+
+	batch_ref_read(w->srv, &br);
+	if (revents & POLLERR)
+		read_errqueue(w, s, &br);
+	if (!(revents & POLLIN))
+		return;
+
+	for (rounds = 0; rounds < NTP_IO_MAX_ROUNDS; rounds++) {
+		for (i = 0; i < NTP_IO_BATCH; i++) {
+			struct msghdr *mh = &w->rmsg[i].msg_hdr;
+
+			w->riov[i].iov_base = w->rbuf[i];
+			w->riov[i].iov_len = NTP_IO_RXBUF_LEN;
+			mh->msg_name = &w->raddr[i];
+			mh->msg_namelen = sizeof(w->raddr[i]);
+			mh->msg_iov = &w->riov[i];
+			mh->msg_iovlen = 1;
+			mh->msg_control = w->rctl[i].b;
+			mh->msg_controllen = NTP_IO_CTRL_LEN;
+			mh->msg_flags = 0;
+		}
+		n = recvmmsg(s->fd, w->rmsg, NTP_IO_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		if (rounds > 0)
+			batch_ref_read(w->srv, &br);
+		ntx = 0;
+		for (i = 0; i < n; i++)
+			process_one(w, s, i, &br, &ntx);
+		if (ntx > 0)
+			send_batch(w, s, ntx);
+		if (n < NTP_IO_BATCH)
+			break;
+	}
+	/* Software TX stamps are usually queued by the time sendmmsg returns:
+	   collect them now instead of waking up again.  Basic-only traffic
+	   asks for none, and skips the syscall; a stamp that comes later
+	   (hardware) wakes us with POLLERR. */
+	if (s->ts_unread)
+		read_errqueue(w, s, &br);
+}
