@@ -311,14 +311,10 @@ static int ntp_start(const struct bridge_conf *c)
 
 static int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
 {
-	const struct bridge_conf *o = old_conf, *n = new_conf;
+	const struct bridge_conf *n = new_conf;
 
-	if (strcmp(o->ntp.interface, n->ntp.interface) || o->ntp.port != n->ntp.port ||
-	    o->ntp.n_bindaddress != n->ntp.n_bindaddress ||
-	    memcmp(o->ntp.bindaddress, n->ntp.bindaddress, sizeof(o->ntp.bindaddress)) ||
-	    o->ntp.clientloglimit != n->ntp.clientloglimit ||
-	    o->ntp.hwtimestamp != n->ntp.hwtimestamp || o->ntp.workers != n->ntp.workers)
-		return 1;
+	/* Sockets, timestamping, client log and workers restart the module
+	   (conf_table.c); allow/deny, rate limit and strata change here. */
 	if (ntp_server_reload(n) != 0)
 		return 1;
 	ntp.local_stratum = n->ntp.local_stratum;

@@ -180,15 +180,8 @@ static int phc_start(const struct bridge_conf *c)
 static int phc_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
 {
 	/* What start opens (PHC A, servo, leap file, PPS input, link watch)
-	   needs a restart; thresholds, holdover and strata apply from the
-	   next update. */
-	if (strcmp(old_conf->ptp.interface, new_conf->ptp.interface) ||
-	    strcmp(old_conf->ntp.interface, new_conf->ntp.interface) ||
-	    old_conf->ptp.time_stamping != new_conf->ptp.time_stamping ||
-	    old_conf->clock.servo != new_conf->clock.servo ||
-	    strcmp(old_conf->clock.leapfile, new_conf->clock.leapfile) ||
-	    strcmp(old_conf->clock.pps_device, new_conf->clock.pps_device))
-		return 1;
+	   restarts the module (conf_table.c); thresholds, holdover and
+	   strata apply from the next update. */
 	conf = *new_conf;
 	phc_sys_set_conf(new_conf);
 	return 0;

@@ -157,14 +157,6 @@ static int ptp_start(const struct bridge_conf *c)
 	return ptp_engine_start(c);
 }
 
-static int ptp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
-{
-	/* linuxptp's clock cannot change transport, interface or timestamping
-	   in place: a change the engine sees restarts it; anything else
-	   (strata, holdover, NTP) leaves it running and locked. */
-	return ptp_engine_conf_changed(old_conf, new_conf) ? 1 : 0;
-}
-
 static void ptp_stop(void)
 {
 	ptp_engine_stop();
@@ -178,7 +170,9 @@ static const struct ctl_command ptp_commands[] = {
 const struct pb_module ptp_module = {
 	.name = "ptp",
 	.start = ptp_start,
-	.reload = ptp_reload,
+	/* linuxptp's clock changes nothing in place: what the engine reads
+	   restarts it (conf_table.c), anything else leaves it locked */
+	.reload = NULL,
 	.stop = ptp_stop,
 	.commands = ptp_commands,
 	.status = ptp_status,

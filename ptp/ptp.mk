@@ -8,12 +8,15 @@ LINUXPTP_USERS += ptp/ptp_engine.c
 COMMON_SRCS += ptp/ptp_conf.c
 LINUXPTP_USERS += ptp/ptp_conf.c
 
-# The engine joins the core loop through a poll() wrapper (ptp_engine.c):
-# only bridged, and the unit tests that run the engine, link with it.
-$(BUILD)/bin/bridged: LIBS += -Wl,--wrap=poll
+# The engine joins the core loop through a poll() wrapper, and tells the
+# offset filter its frequency changes of PHC A through a wrapper of
+# clockadj_set_freq (ptp_engine.c): bridged and every unit test (they all
+# link ptp_engine.o) link with both.
+PTP_ENGINE_WRAP = -Wl,--wrap=poll -Wl,--wrap=clockadj_set_freq
+$(BUILD)/bin/bridged: LIBS += $(PTP_ENGINE_WRAP)
+$(BUILD)/tests/%: LIBS += $(PTP_ENGINE_WRAP)
 
 UNIT_TESTS += test_ptp_engine test_ptp_offset
-$(BUILD)/tests/test_ptp_engine: LIBS += -Wl,--wrap=poll
 UNIT_EXCLUDE_test_ptp_engine = ptp/ptp_engine.c
 UNIT_EXCLUDE_test_ptp_offset = ptp/ptp_offset.c
 

@@ -103,6 +103,28 @@ int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
 	return ppoll(fds, n, tsp, NULL);
 }
 
+/* --- linuxptp's frequency changes ------------------------------------------ */
+
+/*
+ * PHC A as linuxptp opened it.  The offset filter (ptp_offset.c) needs the
+ * frequency the engine sets on PHC A and PHC A's time; rather than open
+ * PHC A a second time (phc/ owns the one handle of ours), bridged is also
+ * linked with -Wl,--wrap=clockadj_set_freq and learns the engine's clock
+ * id from the first frequency it sets on a clock other than
+ * CLOCK_REALTIME (clock_create() sets it back to itself at once).
+ */
+static clockid_t phc_a = CLOCK_INVALID;
+
+void __real_clockadj_set_freq(clockid_t clkid, double freq);
+void __wrap_clockadj_set_freq(clockid_t clkid, double freq);
+
+void __wrap_clockadj_set_freq(clockid_t clkid, double freq)
+{
+	__real_clockadj_set_freq(clkid, freq);
+	if (clkid != CLOCK_REALTIME)
+		phc_a = clkid;
+}
+
 /* --- the engine ------------------------------------------------------------ */
 
 static struct config *cfg;
@@ -113,10 +135,9 @@ static int64_t last_ingress_ns;
 static int registered[ENGINE_MAX_FDS];
 static int n_registered;
 
-/* PHC A's offset, filtered (ptp_offset.c): our own handle on PHC A, to
-   read the frequency the engine set and the time it was set at. */
+/* PHC A's offset, filtered (ptp_offset.c), fed with the frequency the
+   engine set on PHC A and the time it was set at. */
 static struct ptp_offset pto;
-static clockid_t phc_a = CLOCK_INVALID;
 static char ptp_offset_gm[24];
 
 static void engine_fd_ready(int fd, short revents, void *arg);
@@ -446,6 +467,7 @@ int ptp_engine_start(const struct bridge_conf *c)
 		log_error("ptp: cannot use interface %s", c->ptp.interface);
 		goto fail;
 	}
+	phc_a = CLOCK_INVALID;
 	engine = clock_create(CLOCK_TYPE_ORDINARY, cfg, NULL);
 	if (!engine) {
 		log_error("ptp: linuxptp could not create the clock on %s"
@@ -460,12 +482,9 @@ int ptp_engine_start(const struct bridge_conf *c)
 	ptp_offset_init(&pto);
 	ptp_offset_gm[0] = 0;
 	if (state.phc_index >= 0) {
-		char dev[32];
-
-		snprintf(dev, sizeof(dev), "/dev/ptp%d", state.phc_index);
-		phc_a = phc_open(dev);
 		if (phc_a == CLOCK_INVALID)
-			log_warn("ptp: cannot open %s: PHC A's offset is not filtered", dev);
+			log_warn("ptp: the engine set no frequency on PHC %d: its offset is not filtered",
+				 state.phc_index);
 		offset_freq();
 	}
 	if (engine_capture())
@@ -480,27 +499,6 @@ fail:
 	return -1;
 }
 
-/* Does the engine see a difference between two configs? */
-bool ptp_engine_conf_changed(const struct bridge_conf *a, const struct bridge_conf *b)
-{
-	if (strcmp(a->ptp.interface, b->ptp.interface) ||
-	    a->ptp.domain_number != b->ptp.domain_number ||
-	    a->ptp.network_transport != b->ptp.network_transport ||
-	    a->ptp.delay_mechanism != b->ptp.delay_mechanism ||
-	    a->ptp.time_stamping != b->ptp.time_stamping ||
-	    a->ptp.n_pass != b->ptp.n_pass ||
-	    a->log.linuxptp_level != b->log.linuxptp_level ||
-	    a->log.target != b->log.target ||
-	    strcmp(a->control.socket, b->control.socket))
-		return true;
-	for (int i = 0; i < a->ptp.n_pass; i++) {
-		if (strcmp(a->ptp.pass[i].key, b->ptp.pass[i].key) ||
-		    strcmp(a->ptp.pass[i].value, b->ptp.pass[i].value))
-			return true;
-	}
-	return false;
-}
-
 void ptp_engine_stop(void)
 {
 	unregister_all();
@@ -510,10 +508,8 @@ void ptp_engine_stop(void)
 	}
 	drop_interfaces();
 	iface = NULL;
-	if (phc_a != CLOCK_INVALID) {
-		phc_close(phc_a);
-		phc_a = CLOCK_INVALID;
-	}
+	/* clock_destroy() closed it */
+	phc_a = CLOCK_INVALID;
 	memset(&state, 0, sizeof(state));
 }
 

@@ -19,8 +19,6 @@ int ptp_engine_configure(struct config *conf, const struct bridge_conf *c);
 /** Start linuxptp's clock on [ptp] interface. @return 0, or -1 (logged) */
 int ptp_engine_start(const struct bridge_conf *c);
 void ptp_engine_stop(void);
-/** Does the engine see a difference between two configs (restart)? */
-bool ptp_engine_conf_changed(const struct bridge_conf *a, const struct bridge_conf *b);
 /** Copy of the engine's state (zeroed when it is not running). */
 void ptp_engine_state(struct ptp_state *s);
 /** ptp_phc_offset() of ptp.h. */

@@ -6,6 +6,7 @@
 #ifndef PB_CONF_TABLE_H
 #define PB_CONF_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "bridge/core/conf.h"
@@ -45,12 +46,19 @@ struct conf_item {
 	size_t size;		/**< size of the field, or of one element */
 	size_t count_off;	/**< CONF_REPEAT: offset of the int count */
 	int max_count;		/**< CONF_REPEAT: capacity of the array */
+	/** The modules (by name, space-separated) whose start reads the key,
+	    so that a change restarts them ("bridged": the daemon's start, the
+	    change waits for it); NULL: every reader applies a change in
+	    place (bridge/core/module.c). */
+	const char *restarts;
 	const char *doc;
 };
 
 extern const struct conf_item conf_table[];
 extern const size_t conf_table_len;
 extern const char *const conf_sections[];
+/** The modules a change of a pass-through [ptp] key restarts. */
+extern const char *const conf_passthrough_restarts;
 
 /** The row of section.key, or NULL. */
 const struct conf_item *conf_table_find(const char *section, const char *key);
@@ -58,6 +66,13 @@ const struct conf_item *conf_table_find(const char *section, const char *key);
 int conf_table_section(const char *section);
 /** "a, b, c" of an enum's names. */
 void conf_table_enum_list(const struct conf_enum *ch, char *buf, size_t len);
+/** Does the value of row it differ between a and b? */
+bool conf_table_changed(const struct conf_item *it, const struct bridge_conf *a,
+			const struct bridge_conf *b);
+/** Does a restarts list (a row's, or conf_passthrough_restarts) name module? */
+bool conf_table_restarts(const char *restarts, const char *module);
+/** Do the pass-through [ptp] keys differ between a and b? */
+bool conf_table_passthrough_changed(const struct bridge_conf *a, const struct bridge_conf *b);
 /** "lo..hi" of a numeric row. */
 void conf_table_range_text(const struct conf_item *it, char *buf, size_t len);
 

@@ -199,6 +199,34 @@ static void man_escape(FILE *fp, const char *s)
 	}
 }
 
+/* What a reload does with a change of the key (the row's restarts). */
+static void man_reload(FILE *fp, const char *restarts)
+{
+	char mods[64];
+	size_t n;
+
+	if (!restarts) {
+		fputs("On reload: applied in place.\n", fp);
+		return;
+	}
+	snprintf(mods, sizeof(mods), "%s", restarts);
+	if (conf_table_restarts(restarts, "bridged")) {
+		/* "bridged" is the daemon's own start, not a module */
+		char *b = strstr(mods, "bridged");
+
+		memmove(b, b + 7, strlen(b + 7) + 1);
+	}
+	for (n = strlen(mods); n && mods[n - 1] == ' '; n--)
+		mods[n - 1] = '\0';
+	if (*mods)
+		fprintf(fp, "On reload: restarts the %s module%s%s.\n", mods,
+			strchr(mods, ' ') ? "s" : "",
+			conf_table_restarts(restarts, "bridged") ?
+			"; the rest waits for the next start of bridged" : "");
+	else
+		fputs("On reload: waits for the next start of bridged.\n", fp);
+}
+
 void conf_text_man(FILE *fp)
 {
 	fputs(".TH BRIDGE.CONF 5 \"\" \"ptpbridge\" \"File Formats\"\n"
@@ -211,6 +239,9 @@ void conf_text_man(FILE *fp)
 	      "A key marked repeatable may appear several times; its values add up.\n"
 	      "Errors are reported as\n.IR FILE:LINE:\\ section.key:\\ reason ,\n"
 	      "and a file with any error is not applied at all.\n"
+	      "Each key says what a reload (SIGHUP,\n.BR \"bridgectl reload\" )\n"
+	      "does with a change of it: applies it in place, or restarts the modules\n"
+	      "that read it.\n"
 	      ".PP\nKeys of\n.B [ptp]\nnot listed here are passed to the embedded linuxptp engine\n"
 	      "when linuxptp's own table accepts them (see\n.BR ptp4l (8)).\n", fp);
 	for (int s = 0; conf_sections[s]; s++) {
@@ -241,6 +272,7 @@ void conf_text_man(FILE *fp)
 			fputs(" )\n", fp);
 			man_escape(fp, it->doc);
 			fputs(".\n", fp);
+			man_reload(fp, it->restarts);
 		}
 	}
 	fputs(".SH EXAMPLE\n.nf\n[ptp]\ninterface = eth0\n\n[ntp]\ninterface = eth1\n"

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "bridge/core/conf_table.h"
 #include "bridge/core/log.h"
 #include "bridge/core/module.h"
 
@@ -65,13 +66,35 @@ void module_stop_all(void)
 	}
 }
 
+/*
+ * The config table says, key by key, which modules a change restarts
+ * (conf_table.c, restarts); every other change is handed to the module's
+ * reload op to apply in place.
+ */
+bool module_restart_needed(const struct pb_module *m, const struct bridge_conf *old_conf,
+			   const struct bridge_conf *new_conf)
+{
+	for (size_t k = 0; k < conf_table_len; k++) {
+		const struct conf_item *it = &conf_table[k];
+
+		if (conf_table_restarts(it->restarts, m->name) &&
+		    conf_table_changed(it, old_conf, new_conf))
+			return true;
+	}
+	return conf_table_restarts(conf_passthrough_restarts, m->name) &&
+	       conf_table_passthrough_changed(old_conf, new_conf);
+}
+
 int module_reload_all(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
 {
 	int rc = 0;
 
 	for (int i = 0; i < n_mods; i++) {
 		const struct pb_module *m = table[i];
-		int r = m->reload && state[i] == MODULE_RUNNING ? m->reload(old_conf, new_conf) : 1;
+		int r = 1;
+
+		if (state[i] == MODULE_RUNNING && !module_restart_needed(m, old_conf, new_conf))
+			r = m->reload ? m->reload(old_conf, new_conf) : 0;
 
 		if (r == 0)
 			continue;

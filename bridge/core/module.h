@@ -10,6 +10,7 @@
 #ifndef PB_MODULE_H
 #define PB_MODULE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "bridge/core/conf.h"
@@ -22,8 +23,10 @@ struct pb_module {
 	/** @return 0, or -1 (the module logged why; the others still run) */
 	int (*start)(const struct bridge_conf *c);
 	/**
-	 * Apply a new config in place.  NULL, or a return of 1, means the
-	 * module cannot change in place: the core stops and starts it.
+	 * Apply the keys of a new config that change in place.  The config
+	 * table decides which keys restart the module instead
+	 * (module_restart_needed()); a module may still return 1 when it
+	 * cannot apply a change now.  NULL: nothing of it changes in place.
 	 * @return 0 applied, 1 needs restart, -1 failed (old config kept)
 	 */
 	int (*reload)(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);
@@ -51,9 +54,12 @@ void module_init(const struct pb_module *const *mods);
 int module_start_all(const struct bridge_conf *c);
 /** Stop every running module, in reverse order. */
 void module_stop_all(void);
+/** Does a change from old_conf to new_conf restart m (its table rows)? */
+bool module_restart_needed(const struct pb_module *m, const struct bridge_conf *old_conf,
+			   const struct bridge_conf *new_conf);
 /**
- * Hand a new config to every module: in place when it can, else by a
- * restart.
+ * Hand a new config to every module: a restart where the config table
+ * says so, else in place.
  * @return 0, or -1 when a module failed (logged)
  */
 int module_reload_all(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bridge/core/conf.h"
+#include "bridge/core/conf_table.h"
 #include "bridge/core/conf_text.h"
 #include "bridge/core/ctl.h"
 #include "bridge/core/log.h"
@@ -95,8 +96,14 @@ static int reload(char *err, size_t errlen)
 		free(errs);
 		return -1;
 	}
-	if (memcmp(&conf.control, &next->control, sizeof(conf.control)))
-		log_warn("reload: [control] changes (socket, group, user, files) apply at the next start");
+	for (size_t k = 0; k < conf_table_len; k++) {
+		const struct conf_item *it = &conf_table[k];
+
+		if (conf_table_restarts(it->restarts, "bridged") &&
+		    conf_table_changed(it, &conf, next))
+			log_warn("reload: %s.%s applies at the next start of bridged",
+				 it->section, it->key);
+	}
 	rc = module_reload_all(&conf, next);
 	log_set_level(next->log.level);
 	conf = *next;

@@ -1,0 +1,155 @@
+/*
+ * Reload by the config table: for every key, a change restarts exactly the
+ * modules its row names and is handed to the others to apply in place;
+ * pass-through [ptp] keys restart what conf_passthrough_restarts names.
+ * The modules are stand-ins named as the real ones, counting calls.
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bridge/core/conf.h"
+#include "bridge/core/conf_table.h"
+#include "bridge/core/module.h"
+
+enum { M_PTP, M_PHC, M_NTP, N_MODS };
+
+static int starts[N_MODS], stops[N_MODS], reloads[N_MODS];
+
+#define FAKE(idx, nm)								\
+	static int nm##_start(const struct bridge_conf *c) { starts[idx]++; return 0; } \
+	static void nm##_stop(void) { stops[idx]++; }				\
+	static int nm##_reload(const struct bridge_conf *o, const struct bridge_conf *n) \
+	{ reloads[idx]++; return 0; }						\
+	static const struct pb_module fake_##nm = { .name = #nm, .start = nm##_start, \
+		.reload = nm##_reload, .stop = nm##_stop };
+
+FAKE(M_PTP, ptp)
+FAKE(M_PHC, phc)
+FAKE(M_NTP, ntp)
+
+static const struct pb_module *const mods[] = { &fake_ptp, &fake_phc, &fake_ntp, NULL };
+static const char *const names[N_MODS] = { "ptp", "phc", "ntp" };
+
+static struct bridge_conf base;
+
+static int setup(void **state)
+{
+	struct conf_errors errs;
+
+	if (conf_load_string("t.conf", "[ptp]\ninterface = eth0\n[ntp]\ninterface = eth1\n"
+			     "allow = 10.0.0.0/8\n", &base, &errs) < 0)
+		return -1;
+	module_init(mods);
+	return module_start_all(&base);
+}
+
+static int teardown(void **state)
+{
+	module_stop_all();
+	return 0;
+}
+
+/* Change the value of row it in c, whatever its type: one byte of it, or
+   one more element of a list. */
+static void change(struct bridge_conf *c, const struct conf_item *it)
+{
+	unsigned char *p = (unsigned char *)c + it->off;
+
+	if (it->flags & CONF_REPEAT) {
+		int n;
+
+		memcpy(&n, (char *)c + it->count_off, sizeof(n));
+		n = n < it->max_count ? n + 1 : n - 1;
+		memcpy((char *)c + it->count_off, &n, sizeof(n));
+		return;
+	}
+	p[0] ^= 1;
+}
+
+static void every_key_follows_its_row(void **state)
+{
+	size_t k;
+
+	for (k = 0; k < conf_table_len; k++) {
+		const struct conf_item *it = &conf_table[k];
+		struct bridge_conf next = base;
+
+		change(&next, it);
+		assert_true(conf_table_changed(it, &base, &next));
+		memset(starts, 0, sizeof(starts));
+		memset(stops, 0, sizeof(stops));
+		memset(reloads, 0, sizeof(reloads));
+		assert_int_equal(module_reload_all(&base, &next), 0);
+		for (int m = 0; m < N_MODS; m++) {
+			bool restart = conf_table_restarts(it->restarts, names[m]);
+
+			if (restart != (starts[m] == 1) || restart != (stops[m] == 1) ||
+			    restart == (reloads[m] == 1))
+				fail_msg("%s.%s: %s %s (start %d, stop %d, reload %d)", it->section,
+					 it->key, names[m], restart ? "must restart" : "must reload in place",
+					 starts[m], stops[m], reloads[m]);
+			assert_int_equal(module_restart_needed(mods[m], &base, &next), restart);
+		}
+		/* and back, so the next key starts from the base */
+		assert_int_equal(module_reload_all(&next, &base), 0);
+	}
+}
+
+static void rows_name_known_modules(void **state)
+{
+	for (size_t k = 0; k < conf_table_len; k++) {
+		const char *r = conf_table[k].restarts;
+		char copy[64], *save = NULL;
+
+		if (!r)
+			continue;
+		snprintf(copy, sizeof(copy), "%s", r);
+		for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			if (strcmp(t, "ptp") && strcmp(t, "phc") && strcmp(t, "ntp") &&
+			    strcmp(t, "bridged"))
+				fail_msg("%s.%s restarts \"%s\": no such module", conf_table[k].section,
+					 conf_table[k].key, t);
+		}
+	}
+	/* a name is matched whole, not as a prefix */
+	assert_false(conf_table_restarts("ptp phc", "ph"));
+	assert_true(conf_table_restarts("ptp phc", "phc"));
+	assert_false(conf_table_restarts(NULL, "ptp"));
+}
+
+static void passthrough_restarts_ptp_only(void **state)
+{
+	struct bridge_conf next = base;
+
+	snprintf(next.ptp.pass[0].key, sizeof(next.ptp.pass[0].key), "logSyncInterval");
+	snprintf(next.ptp.pass[0].value, sizeof(next.ptp.pass[0].value), "-3");
+	next.ptp.n_pass = 1;
+	memset(starts, 0, sizeof(starts));
+	assert_int_equal(module_reload_all(&base, &next), 0);
+	for (int m = 0; m < N_MODS; m++)
+		assert_int_equal(starts[m],
+				 conf_table_restarts(conf_passthrough_restarts, names[m]) ? 1 : 0);
+	assert_int_equal(module_reload_all(&next, &base), 0);
+
+	/* nothing changed: nothing restarts */
+	memset(starts, 0, sizeof(starts));
+	assert_int_equal(module_reload_all(&base, &base), 0);
+	assert_int_equal(starts[M_PTP] + starts[M_PHC] + starts[M_NTP], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_key_follows_its_row),
+		cmocka_unit_test(rows_name_known_modules),
+		cmocka_unit_test(passthrough_restarts_ptp_only),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
