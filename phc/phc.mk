@@ -6,7 +6,9 @@ BRIDGED_SRCS += phc/phc.c phc/phc_sys.c phc/phc_ref.c phc/phc_leapfile.c phc/phc
 LINUXPTP_USERS += phc/phc_sys.c
 BRIDGECTL_SRCS += phc/phc_view.c
 
-UNIT_TESTS += test_phc_track
+UNIT_TESTS += test_phc_track test_phc_sys test_phc_dev
+UNIT_EXCLUDE_test_phc_sys = phc/phc_sys.c
+UNIT_EXCLUDE_test_phc_dev = phc/phc_dev.c
 
 UNIT_TESTS += test_phc_ref
 UNIT_TESTS += test_phc_nl

@@ -111,7 +111,8 @@ static int cmd_help(struct json_object *req, struct json_object *data, char *err
 	return 0;
 }
 
-static int cmd_metrics(struct json_object *req, struct json_object *data, char *err, size_t errlen)
+int ctl_add_text(struct json_object *data, void (*write)(FILE *out, const void *arg),
+		 const void *arg, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -121,12 +122,22 @@ static int cmd_metrics(struct json_object *req, struct json_object *data, char *
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (int i = 0; i < n_metrics; i++)
-		metrics[i](fp);
+	write(fp, arg);
 	fclose(fp);
 	json_object_object_add(data, "text", json_object_new_string_len(text, (int)len));
 	free(text);
 	return 0;
+}
+
+static void write_metrics(FILE *out, const void *arg)
+{
+	for (int i = 0; i < n_metrics; i++)
+		metrics[i](out);
+}
+
+static int cmd_metrics(struct json_object *req, struct json_object *data, char *err, size_t errlen)
+{
+	return ctl_add_text(data, write_metrics, NULL, err, errlen);
 }
 
 static struct json_object *error_reply(const char *msg)

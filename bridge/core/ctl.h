@@ -47,6 +47,12 @@ typedef void (*ctl_metrics_fn)(FILE *out);
 int ctl_register(const char *cmd, enum ctl_access access, ctl_handler h,
 		 const char *help);
 int ctl_add_metrics(ctl_metrics_fn fn);
+/**
+ * Add "text": what write prints, to a reply's data (`metrics`, `config
+ * show`).  @return 0, or -1 with err set
+ */
+int ctl_add_text(struct json_object *data, void (*write)(FILE *out, const void *arg),
+		 const void *arg, char *err, size_t errlen);
 /** Forget every command and metrics source (tests, restart). */
 void ctl_reset(void);
 

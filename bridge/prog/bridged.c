@@ -174,23 +174,16 @@ static int cmd_status(struct json_object *req, struct json_object *data, char *e
 	return 0;
 }
 
+static void write_conf(FILE *out, const void *arg)
+{
+	conf_text_show(arg, out, false);
+}
+
 static int cmd_config_show(struct json_object *req, struct json_object *data, char *err,
 			   size_t errlen)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&text, &len);
-
-	if (!fp) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	conf_text_show(&conf, fp, false);
-	fclose(fp);
 	add_str(data, "file", conf.file);
-	json_object_object_add(data, "text", json_object_new_string_len(text, (int)len));
-	free(text);
-	return 0;
+	return ctl_add_text(data, write_conf, &conf, err, errlen);
 }
 
 static int cmd_config_get(struct json_object *req, struct json_object *data, char *err,
