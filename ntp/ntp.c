@@ -256,6 +256,28 @@ static void ntp_status(struct json_object *sec)
 	}
 	json_object_object_add(sec, "answering", json_object_new_string(answer));
 	json_object_object_add(sec, "warnings", w);
+
+	/* What a response carries now, as the hot path builds it: with
+	   `local` it is not what the reference state says. */
+	{
+		struct json_object *sv = json_object_new_object();
+		struct ntp_core_ref r;
+		struct timespec now;
+		char refid[5];
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		ntp_core_ref_set(&r, &rs, &now, ntp.local_stratum, 0.0, 0);
+		for (int i = 0; i < 4; i++) {
+			char ch = (char)(r.refid >> (24 - 8 * i));
+
+			refid[i] = ch >= 0x20 && ch < 0x7f ? ch : ' ';
+		}
+		refid[4] = '\0';
+		json_object_object_add(sv, "stratum", json_object_new_int(r.stratum));
+		json_object_object_add(sv, "leap", json_object_new_int(r.leap));
+		json_object_object_add(sv, "refid", json_object_new_string(refid));
+		json_object_object_add(sec, "served", sv);
+	}
 }
 
 static void ntp_metrics(FILE *fp)

@@ -531,16 +531,21 @@ int ntp_server_start(const struct bridge_conf *c)
 	for (i = 0; i < srv.nworkers; i++) {
 		struct ntp_worker *w = calloc(1, sizeof(*w));
 
-		if (!w)
+		if (!w) {
+			log_error("ntp: cannot allocate worker %d: %m", i);
 			goto fail;
+		}
 		srv.w[i] = w;
 		w->id = i;
 		w->srv = &srv.io;
 		w->evfd = -1;
 		w->rng = (seed ^ (0x9e3779b97f4a7c15ull * (i + 1))) | 1;
 		w->clg = ntp_clientlog_create(c->ntp.clientloglimit / srv.nworkers, seed + i);
-		if (!w->clg)
+		if (!w->clg) {
+			log_error("ntp: cannot allocate the client log (clientloglimit %llu bytes): %m",
+				  (unsigned long long)c->ntp.clientloglimit);
 			goto fail;
+		}
 	}
 	if (add_worker_sockets(c) < 0)
 		goto fail;
@@ -559,8 +564,10 @@ int ntp_server_start(const struct bridge_conf *c)
 			continue;
 		}
 		w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (w->evfd < 0)
+		if (w->evfd < 0) {
+			log_error("ntp: eventfd for worker %d: %m", i);
 			goto fail;
+		}
 		w->threaded = true;
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 			w->threaded = false;

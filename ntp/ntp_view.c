@@ -65,8 +65,7 @@ static void ntp_view_clients(struct json_object *data, FILE *out, const struct v
 
 	fprintf(out, "%-39s %10s %8s %10s %7s\n", "Address", "NTP", "Drop", "Xleave", "Last");
 	fprintf(out, "=============================================================================\n");
-	if (!json_object_object_get_ex(data, "clients", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
+	if (!(arr = view_array(data, "clients")))
 		return;
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "version.h"
 
+#include "bridge/core/conf.h"
 #include "ptp/ptp_conf.h"
 
 /* Keys ptpbridge sets itself: the role of the port and the logging. */
@@ -37,6 +38,9 @@ int ptp_conf_check(const char *key, const char *value, char *why, size_t whylen)
 			return -1;
 		}
 	}
+	/* linuxptp removes what is at its UDS address before binding. */
+	if (!strcmp(key, "uds_address") && conf_socket_path_ok(value, why, whylen) < 0)
+		return -1;
 	if (!scratch) {
 		scratch = config_create();
 		if (!scratch) {

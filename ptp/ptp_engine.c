@@ -449,6 +449,17 @@ int ptp_engine_start(const struct bridge_conf *c)
 	drop_interfaces();
 	if (ptp_engine_configure(cfg, c))
 		goto fail;
+	{
+		/* linuxptp removes whatever is at its UDS address before it
+		   binds there: only ever a stale socket. */
+		char why[320];
+
+		if (conf_socket_path_ok(config_get_string(cfg, NULL, "uds_address"), why,
+					sizeof(why)) < 0) {
+			log_error("ptp: uds_address: %s", why);
+			goto fail;
+		}
+	}
 
 	print_set_progname("bridged");
 	print_set_tag(config_get_string(cfg, NULL, "message_tag"));

@@ -40,6 +40,15 @@ void conf_set_passthrough_check(conf_passthrough_check check)
 
 /* --- value parsers ------------------------------------------------------- */
 
+/* Printable ASCII without blanks: what an interface name may hold here. */
+static bool ascii_graph(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	return true;
+}
+
 static char *trim(char *s)
 {
 	char *e;
@@ -484,7 +493,10 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 			snprintf(why, whylen, "'%s' is not an absolute path", value);
 			return -1;
 		}
-		if (it->type == CT_IFNAME && (!*value || strpbrk(value, "/ \t:"))) {
+		if ((it->flags & CONF_SOCKET) && *value &&
+		    conf_socket_path_ok(value, why, whylen) < 0)
+			return -1;
+		if (it->type == CT_IFNAME && (!*value || strpbrk(value, "/:") || !ascii_graph(value))) {
 			snprintf(why, whylen, "'%s' is not an interface name", value);
 			return -1;
 		}
@@ -667,6 +679,17 @@ static char *reader(char *str, int num, void *stream)
 
 	if (len && line[len - 1] == '\r')
 		line[--len] = '\0';
+	/* Nothing but printable text: a control byte (ESC, BEL) or a stray
+	   one that is not UTF-8 would reach status screens and JSON. */
+	{
+		size_t bad = conf_text_invalid(line, strlen(line));
+
+		if (bad != (size_t)-1) {
+			add_error(p, p->line, "byte 0x%02x at column %zu: only printable UTF-8 text "
+				  "is allowed", (unsigned char)line[bad], bad + 1);
+			s[0] = '\0';
+		}
+	}
 	while (isspace((unsigned char)*s))
 		s++;
 	/* " # comment" after a value: inih only knows ';' inline. */
@@ -845,4 +868,41 @@ void conf_errors_report(const struct conf_errors *e, void (*report)(const char *
 		snprintf(more, sizeof(more), "... and %d more errors", e->count - kept);
 		report(more);
 	}
+}
+
+int conf_socket_path_ok(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || S_ISSOCK(st.st_mode))
+		return 0;
+	snprintf(why, whylen, "%s exists and is not a socket (it would have to be removed)",
+		 path);
+	return -1;
+}
+
+size_t conf_text_invalid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = u[i];
+		size_t n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 :
+			   c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 4;
+
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return i;
+			i++;
+			continue;
+		}
+		if (n == 4)
+			return i;
+		for (size_t k = 1; k <= n; k++)
+			if (i + k >= len || (u[i + k] & 0xc0) != 0x80)
+				return i;
+		i += n + 1;
+	}
+	return (size_t)-1;
 }

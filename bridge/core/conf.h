@@ -165,6 +165,19 @@ int conf_parse_size(const char *s, uint64_t *bytes);
 int conf_parse_duration(const char *s, double *seconds);
 int conf_parse_cidr(const char *s, struct conf_cidr *out);
 int conf_parse_ratelimit(const char *s, struct conf_ratelimit *out, char *why, size_t whylen);
+/**
+ * May a UNIX socket be made at path?  Nothing there, or a socket (a stale
+ * one is replaced); never a file, directory or symlink, which would have
+ * to be removed first.
+ * @return 0, or -1 with the reason in why
+ */
+int conf_socket_path_ok(const char *path, char *why, size_t whylen);
+/**
+ * The offset of the first byte that is not printable text (a control byte
+ * other than tab, DEL, or a byte that is not part of valid UTF-8), or
+ * (size_t)-1 when there is none.
+ */
+size_t conf_text_invalid(const char *s, size_t len);
 /** Does addr fall in the prefix? */
 bool conf_cidr_match(const struct conf_cidr *c, const struct conf_addr *addr);
 /** Text of an address ("192.0.2.1", "2001:db8::1"). */

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,11 +108,10 @@ int conf_file_set(const char *path, const char *section, const char *key,
 		     const char *value, struct conf_errors *errs)
 {
 	char *old = NULL, *out = NULL, cur[CONF_NAME_MAX] = "";
-	size_t olen = 0, ocap = 0, len = 0, cap = 0;
+	size_t olen = 0, len = 0, cap = 0;
 	bool done = false, in_target = false;
 	const char *s, *e;
 	struct bridge_conf tmp;
-	FILE *fp;
 	int rc = -1;
 	char line[LINE_MAX_LEN];
 
@@ -125,20 +125,7 @@ int conf_file_set(const char *path, const char *section, const char *key,
 		file_error(errs, path, "[%s]: unknown section", section);
 		goto out;
 	}
-	fp = fopen(path, "r");
-	if (!fp) {
-		file_error(errs, path, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	char chunk[4096];
-	size_t got;
-
-	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (append(&old, &olen, &ocap, chunk, got) < 0)
-			break;
-	}
-	fclose(fp);
-	if (!old && append(&old, &olen, &ocap, "", 0) < 0)
+	if (conf_file_read(path, &old, &olen, errs) < 0)
 		goto out;
 
 	snprintf(line, sizeof(line), "%s = %s\n", key, value);
@@ -182,33 +169,97 @@ int conf_file_set(const char *path, const char *section, const char *key,
 	/* The whole new file must be valid before it replaces the old one. */
 	if (conf_load_string(path, out, &tmp, errs) < 0)
 		goto out;
-	char tmpname[CONF_PATH_MAX + 16];
-	struct stat st;
-	int fd;
-
-	snprintf(tmpname, sizeof(tmpname), "%s.new", path);
-	fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		file_error(errs, path, "cannot write %s: %s", tmpname, strerror(errno));
+	if (conf_file_write(path, out, len, errs) < 0)
 		goto out;
-	}
-	if (stat(path, &st) == 0)
-		(void)!fchmod(fd, st.st_mode & 07777);
-	if (write(fd, out, len) != (ssize_t)len || fsync(fd) < 0) {
-		file_error(errs, path, "cannot write %s: %s", tmpname, strerror(errno));
-		close(fd);
-		unlink(tmpname);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmpname, path) < 0) {
-		file_error(errs, path, "cannot replace: %s", strerror(errno));
-		unlink(tmpname);
-		goto out;
-	}
 	rc = 0;
 out:
 	free(old);
 	free(out);
 	return rc;
+}
+
+int conf_file_read(const char *path, char **text, size_t *len, struct conf_errors *errs)
+{
+	char *buf = NULL, chunk[4096];
+	size_t n = 0, cap = 0, got;
+	FILE *fp = fopen(path, "re");
+
+	*text = NULL;
+	*len = 0;
+	if (!fp) {
+		file_error(errs, path, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (n + got > CONF_FILE_MAX || append(&buf, &n, &cap, chunk, got) < 0) {
+			file_error(errs, path, "larger than %d bytes, or out of memory",
+				   CONF_FILE_MAX);
+			fclose(fp);
+			free(buf);
+			return -1;
+		}
+	}
+	fclose(fp);
+	if (!buf && append(&buf, &n, &cap, "", 0) < 0)
+		return -1;
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+/*
+ * Replace the file whole, so that a reader (or a power cut) sees the old
+ * file or the new one, never a mix: a temporary made with O_EXCL in the
+ * file's own directory, the old mode and owner, fsync, rename over the
+ * file, fsync of the directory.  A symlink is written through: its target
+ * changes, the link stays.
+ */
+int conf_file_write(const char *path, const char *text, size_t len, struct conf_errors *errs)
+{
+	char target[PATH_MAX], tmp[PATH_MAX + 16], *slash;
+	struct stat st;
+	int fd, dfd;
+
+	if (!realpath(path, target)) {
+		file_error(errs, path, "cannot resolve: %s", strerror(errno));
+		return -1;
+	}
+	if (stat(target, &st) < 0 || !S_ISREG(st.st_mode)) {
+		file_error(errs, path, "%s is not a regular file", target);
+		return -1;
+	}
+	slash = strrchr(target, '/');
+	snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - target), target, slash + 1);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		file_error(errs, path, "cannot create a temporary next to %s: %s", target,
+			   strerror(errno));
+		return -1;
+	}
+	/* root keeps the owner; anyone else keeps what they can */
+	if (fchown(fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0)
+		goto fail;
+	if (fchmod(fd, st.st_mode & 07777) < 0 ||
+	    write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, target) < 0)
+		goto fail;
+	*slash = '\0';
+	dfd = open(*target ? target : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)!fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	file_error(errs, path, "cannot write %s: %s", target, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
 }

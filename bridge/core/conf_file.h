@@ -16,4 +16,17 @@
 int conf_file_set(const char *path, const char *section, const char *key,
 		  const char *value, struct conf_errors *errs);
 
+/** The biggest configuration file read (bytes). */
+#define CONF_FILE_MAX (1024 * 1024)
+
+/** The whole file (NUL-terminated, free it). @return 0, or -1 with errs */
+int conf_file_read(const char *path, char **text, size_t *len, struct conf_errors *errs);
+
+/**
+ * Replace the file whole and atomically (temporary in its directory, mode
+ * and owner kept, fsync, rename, fsync of the directory); through a
+ * symlink, its target.  @return 0, or -1 with errs
+ */
+int conf_file_write(const char *path, const char *text, size_t len, struct conf_errors *errs);
+
 #endif

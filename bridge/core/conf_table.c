@@ -140,7 +140,7 @@ const struct conf_item conf_table[] = {
 	       "NTP worker threads (SO_REUSEPORT); 1 runs in the core loop"),
 
 	/* [control]: the control socket and files. */
-	SCALAR("control", "socket", CT_PATH, PB_DEFAULT_SOCKET, 0, 0, 0, NULL, control.socket,
+	SCALAR("control", "socket", CT_PATH, PB_DEFAULT_SOCKET, 0, 0, CONF_SOCKET, NULL, control.socket,
 	       "ptp bridged", "UNIX socket bridgectl talks to"),
 	SCALAR("control", "group", CT_STRING, "ptpbridge", 0, 0, 0, NULL, control.group, AT_START,
 	       "group allowed read-only commands (changes need root)"),

@@ -28,6 +28,7 @@ enum conf_type {
 
 #define CONF_REPEAT	0x1	/**< may appear more than once */
 #define CONF_REQUIRED	0x2	/**< must appear */
+#define CONF_SOCKET	0x4	/**< CT_PATH of a UNIX socket: nothing else may be there */
 
 struct conf_enum {
 	const char *name;

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "bridge/core/conf.h"
 #include "bridge/core/ctl.h"
 #include "bridge/core/log.h"
 #include "bridge/core/loop.h"
@@ -26,6 +27,8 @@
 #define CTL_MAX_COMMANDS 48
 #define CTL_MAX_SECTIONS 16
 #define CTL_MAX_CONNS 8
+/* Connections one non-root user may hold at once. */
+#define CTL_MAX_PER_UID 2
 #define CTL_MAX_REQUEST 4096
 #define CTL_TIMEOUT_MS 2000
 
@@ -297,24 +300,62 @@ static void reap(void *arg)
 	}
 }
 
+/* Say why, then hang up: bridgectl tells the user the daemon is busy. */
+static void refuse_busy(int cfd, const struct ucred *cred, const char *why)
+{
+	static const char reply[] = "{\"ok\":false,\"error\":\"bridged is busy: "
+				    "too many control connections; try again\"}\n";
+	static uint64_t last_log;
+	uint64_t now = loop_now_ns();
+
+	(void)!send(cfd, reply, sizeof(reply) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(cfd);
+	if (!last_log || now - last_log > 10000000000ULL) {
+		log_notice("ctl: connection of uid %d (pid %d) refused: %s", (int)cred->uid,
+			   (int)cred->pid, why);
+		last_log = now;
+	}
+}
+
 static void accept_ready(int fd, short revents, void *arg)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct conn *c = NULL;
-	int cfd;
+	struct conn *c = NULL, *oldest = NULL;
+	int cfd, mine = 0;
 
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
 		return;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		close(cfd);
+		return;
+	}
 	for (int i = 0; i < CTL_MAX_CONNS; i++) {
 		if (conns[i].fd < 0) {
-			c = &conns[i];
-			break;
+			if (!c)
+				c = &conns[i];
+			continue;
 		}
+		if (conns[i].uid == cred.uid)
+			mine++;
+		if (conns[i].uid != 0 && (!oldest || conns[i].deadline < oldest->deadline))
+			oldest = &conns[i];
 	}
-	if (!c || getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		close(cfd);
+	/* No user may hold the socket for everyone: a few connections each;
+	   root always gets in, at the cost of the oldest other one. */
+	if (cred.uid != 0 && mine >= CTL_MAX_PER_UID) {
+		refuse_busy(cfd, &cred, "it has too many open");
+		return;
+	}
+	if (!c && cred.uid == 0 && oldest) {
+		log_notice("ctl: uid %d (pid %d) dropped to make room for root", (int)oldest->uid,
+			   (int)oldest->pid);
+		conn_close(oldest);
+		c = oldest;
+	}
+	if (!c) {
+		refuse_busy(cfd, &cred, "all control slots are taken");
 		return;
 	}
 	c->fd = cfd;
@@ -362,12 +403,26 @@ int ctl_init(const char *path, const char *group)
 	gr = group && *group ? getgrnam(group) : NULL;
 	if (group && *group && !gr)
 		log_info("ctl: group '%s' does not exist: read-only commands for root only", group);
+	/* Only a stale socket is removed: never a file, a directory or a
+	   link that [control] socket happens to name. */
+	{
+		char why[320];
+
+		if (conf_socket_path_ok(path, why, sizeof(why)) < 0) {
+			log_error("ctl: %s", why);
+			return -1;
+		}
+		if (unlink(path) < 0 && errno != ENOENT) {
+			log_error("ctl: cannot remove the stale socket %s: %s", path,
+				  strerror(errno));
+			return -1;
+		}
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_error("ctl: socket: %s", strerror(errno));
 		return -1;
 	}
-	unlink(path);
 	old = umask(0117);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
 		umask(old);

@@ -12,6 +12,8 @@
 static const char *log_ident = "bridged";
 static int log_level = LOG_INFO;
 static bool log_to_syslog;
+/* The last error this thread logged (module start failures quote it). */
+static __thread char last_error[256];
 
 static const char *const prio_names[] = {
 	[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",
@@ -50,6 +52,11 @@ void log_msg(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (prio <= LOG_ERR) {
+		va_start(ap, fmt);
+		vsnprintf(last_error, sizeof(last_error), fmt, ap);
+		va_end(ap);
+	}
 	if (prio > log_level)
 		return;
 	va_start(ap, fmt);
@@ -63,4 +70,14 @@ void log_msg(int prio, const char *fmt, ...)
 			prio >= 0 && prio <= LOG_DEBUG ? prio_names[prio] : "?", buf);
 	}
 	va_end(ap);
+}
+
+const char *log_last_error(void)
+{
+	return last_error;
+}
+
+void log_clear_last_error(void)
+{
+	last_error[0] = '\0';
 }

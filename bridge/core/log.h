@@ -31,6 +31,11 @@ void log_finish(void);
 
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/** The last error (LOG_ERR or worse) this thread logged, "" if none since
+    log_clear_last_error(): the reason a module gives for failing. */
+const char *log_last_error(void);
+void log_clear_last_error(void);
+
 #define log_error(...)	log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...)	log_msg(LOG_NOTICE, __VA_ARGS__)

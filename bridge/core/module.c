@@ -4,6 +4,7 @@
  * `metrics` and the control commands.
  */
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bridge/core/conf_table.h"
@@ -14,6 +15,7 @@
 
 static const struct pb_module *const *table;
 static enum module_state state[MODULE_MAX];
+static char error[MODULE_MAX][256];	/* why a failed module failed */
 static int n_mods;
 
 const char *module_state_name(enum module_state s)
@@ -40,17 +42,29 @@ void module_init(const struct pb_module *const *mods)
 	}
 }
 
+/* Start one module; a failure keeps the reason it logged. */
+static int start_one(int i, const struct bridge_conf *c)
+{
+	log_clear_last_error();
+	if (table[i]->start(c) < 0) {
+		snprintf(error[i], sizeof(error[i]), "%s",
+			 *log_last_error() ? log_last_error() : "failed to start (no reason logged)");
+		state[i] = MODULE_FAILED;
+		log_error("%s: failed to start: %s", table[i]->name, error[i]);
+		return -1;
+	}
+	error[i][0] = '\0';
+	state[i] = MODULE_RUNNING;
+	return 0;
+}
+
 int module_start_all(const struct bridge_conf *c)
 {
 	int running = 0;
 
 	for (int i = 0; i < n_mods; i++) {
-		if (table[i]->start(c) < 0) {
-			log_error("%s: failed to start", table[i]->name);
-			state[i] = MODULE_FAILED;
+		if (start_one(i, c) < 0)
 			continue;
-		}
-		state[i] = MODULE_RUNNING;
 		running++;
 		log_info("%s: started", table[i]->name);
 	}
@@ -85,35 +99,73 @@ bool module_restart_needed(const struct pb_module *m, const struct bridge_conf *
 	       conf_table_passthrough_changed(old_conf, new_conf);
 }
 
-int module_reload_all(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
+/*
+ * Back to the old config, from module last down to the first: what was
+ * restarted is restarted with the old config, what took the new one in
+ * place is handed the old one in place.
+ */
+static void roll_back(int last, const bool *restarted, const bool *live,
+		      const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
 {
-	int rc = 0;
+	for (int j = last; j >= 0; j--) {
+		const struct pb_module *m = table[j];
 
-	for (int i = 0; i < n_mods; i++) {
+		if (live[j] && m->reload && m->reload(new_conf, old_conf) == 0)
+			continue;
+		if (!live[j] && !restarted[j])
+			continue;
+		if (state[j] == MODULE_RUNNING)
+			m->stop();
+		if (start_one(j, old_conf) == 0)
+			log_notice("%s: running again with the old config", m->name);
+	}
+}
+
+int module_reload_all(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf,
+		      char *why, size_t whylen)
+{
+	bool restarted[MODULE_MAX] = { false }, live[MODULE_MAX] = { false };
+	int i;
+
+	if (why && whylen)
+		why[0] = '\0';
+	for (i = 0; i < n_mods; i++) {
 		const struct pb_module *m = table[i];
+		bool was_running = state[i] == MODULE_RUNNING;
 		int r = 1;
 
-		if (state[i] == MODULE_RUNNING && !module_restart_needed(m, old_conf, new_conf))
+		if (was_running && !module_restart_needed(m, old_conf, new_conf)) {
+			log_clear_last_error();
 			r = m->reload ? m->reload(old_conf, new_conf) : 0;
-
-		if (r == 0)
+		}
+		if (r == 0) {
+			live[i] = true;
 			continue;
+		}
 		if (r < 0) {
-			log_error("%s: reload failed, keeps its old config", m->name);
-			rc = -1;
-			continue;
+			/* the module kept its old config */
+			snprintf(error[i], sizeof(error[i]), "%s",
+				 *log_last_error() ? log_last_error() : "cannot apply the change");
+			break;
 		}
-		if (state[i] == MODULE_RUNNING)
+		if (was_running)
 			m->stop();
-		if (m->start(new_conf) < 0) {
-			log_error("%s: restart with the new config failed", m->name);
-			state[i] = MODULE_FAILED;
-			rc = -1;
-		} else {
-			state[i] = MODULE_RUNNING;
-		}
+		restarted[i] = true;
+		if (start_one(i, new_conf) == 0)
+			continue;
+		/* Not running before either: the reload made nothing worse. */
+		if (!was_running)
+			continue;
+		break;
 	}
-	return rc;
+	if (i == n_mods)
+		return 0;
+	if (why && whylen)
+		snprintf(why, whylen, "%s: %s", table[i]->name, error[i]);
+	log_error("reload: %s cannot apply the new config (%s); the running config stays",
+		  table[i]->name, error[i]);
+	roll_back(i, restarted, live, old_conf, new_conf);
+	return -1;
 }
 
 void module_status(struct json_object *modules)
@@ -125,6 +177,8 @@ void module_status(struct json_object *modules)
 				       json_object_new_string(module_state_name(state[i])));
 		if (state[i] == MODULE_RUNNING && table[i]->status)
 			table[i]->status(sec);
+		if (state[i] == MODULE_FAILED)
+			json_object_object_add(sec, "error", json_object_new_string(error[i]));
 		json_object_object_add(modules, table[i]->name, sec);
 	}
 }

@@ -59,11 +59,16 @@ bool module_restart_needed(const struct pb_module *m, const struct bridge_conf *
 			   const struct bridge_conf *new_conf);
 /**
  * Hand a new config to every module: a restart where the config table
- * says so, else in place.
- * @return 0, or -1 when a module failed (logged)
+ * says so, else in place.  All or nothing: when a running module cannot
+ * take the new config, every module goes back to the old one (a module
+ * that was not running before may still fail: it stays failed).
+ * @param why  the failing module and its reason ("ntp: bind ...")
+ * @return 0 applied, or -1: the old config runs
  */
-int module_reload_all(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf);
-/** {"name": {"state": ..., its own keys}} for every module. */
+int module_reload_all(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf,
+		      char *why, size_t whylen);
+/** {"name": {"state": ..., its own keys}} for every module; a failed
+    one says why in "error". */
 void module_status(struct json_object *modules);
 /** Metrics of the running modules. */
 void module_metrics(FILE *out);

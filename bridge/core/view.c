@@ -27,11 +27,56 @@ struct json_object *view_get(struct json_object *o, const char *path)
 	return o;
 }
 
-const char *view_str(struct json_object *o, const char *path, const char *def)
+struct json_object *view_object(struct json_object *o, const char *path)
 {
 	struct json_object *v = view_get(o, path);
 
-	return v ? json_object_get_string(v) : def;
+	return v && json_object_is_type(v, json_type_object) ? v : NULL;
+}
+
+struct json_object *view_array(struct json_object *o, const char *path)
+{
+	struct json_object *v = view_get(o, path);
+
+	return v && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+/* What the daemon sends is printed on a serial console: a byte that is
+   not printable ASCII (an escape sequence, UTF-8, a bell) becomes '?'. */
+static void printable(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i]; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+const char *view_clean(const char *raw)
+{
+	static char bufs[16][512];
+	static unsigned int k;
+	char *b = bufs[k++ % 16];
+
+	printable(b, sizeof(bufs[0]), raw ? raw : "");
+	return b;
+}
+
+const char *view_str(struct json_object *o, const char *path, const char *def)
+{
+	struct json_object *v = view_get(o, path);
+	const char *raw = v ? json_object_get_string(v) : def;
+
+	return raw ? view_clean(raw) : def;
+}
+
+void view_put_text(FILE *out, struct json_object *o, const char *path)
+{
+	struct json_object *v = view_get(o, path);
+	const char *t = v ? json_object_get_string(v) : NULL;
+
+	for (; t && *t; t++)
+		fputc((*t >= 0x20 && *t < 0x7f) || *t == '\n' || *t == '\t' ? *t : '?', out);
 }
 
 double view_num(struct json_object *o, const char *path, double def)

@@ -31,7 +31,17 @@ struct view_entry {
 
 /** "a.b.c" in nested objects, or NULL. */
 struct json_object *view_get(struct json_object *o, const char *path);
+/** The same, only if it is an object (or, view_array, an array): replies
+    of an unexpected shape must not reach json-c's type assertions. */
+struct json_object *view_object(struct json_object *o, const char *path);
+struct json_object *view_array(struct json_object *o, const char *path);
+/** A string, made printable ASCII (anything else becomes '?'), at most
+    511 bytes; sixteen calls may be in use at once. */
 const char *view_str(struct json_object *o, const char *path, const char *def);
+/** The same for a string of the reply at hand (a key, an array element). */
+const char *view_clean(const char *raw);
+/** Print a long string (a file, metrics) made printable the same way. */
+void view_put_text(FILE *out, struct json_object *o, const char *path);
 double view_num(struct json_object *o, const char *path, double def);
 bool view_has(struct json_object *o, const char *path);
 /** A boolean as pmc prints it: "1", "0", or "?" when path is missing. */

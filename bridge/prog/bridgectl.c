@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 #endif
 
 #define REPLY_TIMEOUT_MS 5000
+/* The longest reply read: the biggest real one (clients 256) is ~60 KiB. */
+#define REPLY_MAX (4 << 20)
 
 static const char *socket_path;
 static const char *config_file = PB_DEFAULT_CONFIG_FILE;
@@ -112,10 +115,13 @@ static struct json_object *call(struct json_object *req, bool quiet)
 		return NULL;
 	}
 	text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	if (write(fd, text, strlen(text)) < 0 || write(fd, "\n", 1) < 0) {
-		fprintf(stderr, "bridgectl: write: %s\n", strerror(errno));
-		close(fd);
-		return NULL;
+	if (send(fd, text, strlen(text), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
+		/* A refusal may be waiting to be read: prefer its words. */
+		if (errno != EPIPE && errno != ECONNRESET) {
+			fprintf(stderr, "bridgectl: write: %s\n", strerror(errno));
+			close(fd);
+			return NULL;
+		}
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -124,6 +130,13 @@ static struct json_object *call(struct json_object *req, bool quiet)
 		if (poll(&pfd, 1, REPLY_TIMEOUT_MS) <= 0) {
 			fprintf(stderr, "bridgectl: no reply from bridged within %d s\n",
 				REPLY_TIMEOUT_MS / 1000);
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (len > REPLY_MAX) {
+			fprintf(stderr, "bridgectl: reply from bridged over %d bytes: refused\n",
+				REPLY_MAX);
 			free(buf);
 			close(fd);
 			return NULL;
@@ -142,20 +155,27 @@ static struct json_object *call(struct json_object *req, bool quiet)
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ECONNRESET && !len)
+			break;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
 	}
 	close(fd);
-	if (!buf) {
-		fprintf(stderr, "bridgectl: empty reply from bridged\n");
+	if (!buf || !len) {
+		fprintf(stderr, "bridgectl: bridged closed the connection without a reply"
+			" (busy? try again)\n");
+		free(buf);
 		return NULL;
 	}
 	buf[len] = '\0';
 	reply = json_tokener_parse(buf);
 	free(buf);
-	if (!reply)
-		fprintf(stderr, "bridgectl: reply is not JSON\n");
+	if (!reply || !json_object_is_type(reply, json_type_object)) {
+		fprintf(stderr, "bridgectl: the reply of bridged is not a JSON object\n");
+		json_object_put(reply);
+		return NULL;
+	}
 	return reply;
 }
 
@@ -179,12 +199,17 @@ static int run(const char *cmd, struct json_object *extra)
 		else
 			fprintf(stderr, "bridgectl: %s: %s\n", cmd,
 				json_object_object_get_ex(reply, "error", &err) ?
-					json_object_get_string(err) : "failed");
+					view_clean(json_object_get_string(err)) : "failed");
 		json_object_put(reply);
 		return 1;
 	}
 	if (!json_object_object_get_ex(reply, "data", &data))
 		data = NULL;
+	if (data && !json_object_is_type(data, json_type_object)) {
+		fprintf(stderr, "bridgectl: %s: malformed reply (data is not an object)\n", cmd);
+		json_object_put(reply);
+		return 1;
+	}
 	if (json_out) {
 		printf("%s\n", json_object_to_json_string_ext(data, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -240,44 +265,91 @@ static int split_key(const char *arg, char *section, size_t len, const char **ke
 	return 0;
 }
 
+/* The file the running daemon reads: 1 and its path, or 0 when no daemon
+   answers. */
+static int daemon_config_file(char *buf, size_t len)
+{
+	struct json_object *req = json_object_new_object(), *reply;
+	const char *f;
+
+	json_object_object_add(req, "cmd", json_object_new_string("status"));
+	reply = call(req, true);
+	json_object_put(req);
+	if (!reply)
+		return 0;
+	f = view_str(reply, "data.daemon.config_file", "");
+	snprintf(buf, len, "%s", f);
+	json_object_put(reply);
+	return 1;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 static int config_set(const char *arg, const char *value)
 {
 	struct conf_errors *e = calloc(1, sizeof(*e));
-	char section[CONF_NAME_MAX];
+	char section[CONF_NAME_MAX], running[CONF_PATH_MAX];
+	struct json_object *req, *reply, *ok, *err;
 	const char *key;
-	struct json_object *req, *reply;
+	char *old = NULL;
+	size_t old_len = 0;
+	int live, rc = 0;
 
 	if (!e || split_key(arg, section, sizeof(section), &key) < 0) {
 		free(e);
 		return 2;
 	}
-	if (conf_file_set(config_file, section, key, value, e) < 0) {
+	live = daemon_config_file(running, sizeof(running));
+	/* Kept, to put back when the daemon cannot apply the change. */
+	if (conf_file_read(config_file, &old, &old_len, e) < 0 ||
+	    conf_file_set(config_file, section, key, value, e) < 0) {
 		conf_errors_report(e, print_conf_error);
 		fprintf(stderr, "bridgectl: %s not changed\n", config_file);
+		free(old);
 		free(e);
 		return 1;
 	}
-	free(e);
 	printf("%s: %s.%s = %s\n", config_file, section, key, value);
-	/* Best effort: a running daemon picks the change up now. */
+	if (!live) {
+		printf("bridged is not running: the change applies at its next start\n");
+		goto out;
+	}
+	if (!same_file(running, config_file)) {
+		printf("bridged runs from %s, not %s: not reloaded, the change is not live\n",
+		       running, config_file);
+		goto out;
+	}
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("reload"));
-	reply = call(req, true);
+	reply = call(req, false);
 	json_object_put(req);
-	if (reply) {
-		struct json_object *ok, *err;
-
-		if (json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok))
-			printf("bridged reloaded the configuration\n");
-		else
-			fprintf(stderr, "bridgectl: bridged did not reload: %s\n",
-				json_object_object_get_ex(reply, "error", &err) ?
-					json_object_get_string(err) : "?");
-		json_object_put(reply);
+	if (reply && json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok)) {
+		printf("bridged reloaded the configuration\n");
 	} else {
-		printf("bridged is not running: the change applies at its next start\n");
+		/* The running config stays; so does the file. */
+		fprintf(stderr, "bridgectl: bridged cannot apply the change: %s\n",
+			reply && json_object_object_get_ex(reply, "error", &err) ?
+				view_clean(json_object_get_string(err)) : "no answer");
+		if (conf_file_write(config_file, old, old_len, e) == 0) {
+			fprintf(stderr, "bridgectl: %s put back as it was\n", config_file);
+		} else {
+			conf_errors_report(e, print_conf_error);
+			fprintf(stderr, "bridgectl: %s keeps the change, bridged does not\n",
+				config_file);
+		}
+		rc = 1;
 	}
-	return 0;
+	json_object_put(reply);
+out:
+	free(old);
+	free(e);
+	return rc;
 }
 
 static int config_cmd(int argc, char **argv)
@@ -310,7 +382,7 @@ static int config_cmd(int argc, char **argv)
 
 				fprintf(stderr, "bridgectl: %s\n",
 					json_object_object_get_ex(reply, "error", &err) ?
-						json_object_get_string(err) : "failed");
+						view_clean(json_object_get_string(err)) : "failed");
 				json_object_put(reply);
 				return 1;
 			}

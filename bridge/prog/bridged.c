@@ -6,12 +6,18 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,15 +110,16 @@ static int reload(char *err, size_t errlen)
 			log_warn("reload: %s.%s applies at the next start of bridged",
 				 it->section, it->key);
 	}
-	rc = module_reload_all(&conf, next);
-	log_set_level(next->log.level);
-	conf = *next;
-	clock_gettime(CLOCK_REALTIME, &loaded_wall);
-	log_info("reloaded %s", conf.file);
+	rc = module_reload_all(&conf, next, err, errlen);
 	if (rc < 0) {
-		snprintf(err, errlen, "config loaded, but a module failed: see the log");
+		/* every module is back on the running config */
+		snprintf(last_reload_error, sizeof(last_reload_error), "%s", err);
 		reload_failures++;
 	} else {
+		log_set_level(next->log.level);
+		conf = *next;
+		clock_gettime(CLOCK_REALTIME, &loaded_wall);
+		log_info("reloaded %s", conf.file);
 		last_reload_error[0] = '\0';
 	}
 	free(next);
@@ -284,18 +291,82 @@ static int make_parent(const char *path)
 	return 0;
 }
 
+/*
+ * One bridged per network namespace, whatever its paths: an abstract UNIX
+ * socket is bound for the life of the process (the kernel frees it when
+ * the process dies, so a crash leaves nothing stale behind).  A second
+ * bridged would share port 123 through SO_REUSEPORT and take the first
+ * one's pidfile.
+ */
+static int instance_fd = -1;
+
+static int claim_instance(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static const char name[] = "ptpbridge/bridged";
+
+	memcpy(sa.sun_path + 1, name, sizeof(name) - 1);
+	instance_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (instance_fd < 0)
+		return -1;
+	if (bind(instance_fd, (struct sockaddr *)&sa,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof(name))) < 0) {
+		log_error("another bridged runs in this network namespace (%s): not starting a second one",
+			  errno == EADDRINUSE ? "it holds @ptpbridge/bridged" : strerror(errno));
+		close(instance_fd);
+		instance_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The pidfile, written as root before privileges drop, in a directory the
+ * [control] group may write: never through a symlink (O_NOFOLLOW), only a
+ * regular file with one link, and held with a lock for the life of the
+ * process, so it is only removed by its owner.
+ */
+static int pid_fd = -1;
+
 static int write_pidfile(const char *path)
 {
-	FILE *fp;
+	struct stat st;
+	char buf[24];
+	int fd, n;
 
 	if (!*path)
 		return 0;
-	if (make_parent(path) < 0 || !(fp = fopen(path, "w"))) {
-		log_warn("pidfile %s: %s", path, strerror(errno));
+	if (make_parent(path) < 0) {
+		log_error("pidfile %s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(fp, "%d\n", getpid());
-	fclose(fp);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0) {
+		log_error("pidfile %s: %s", path,
+			  errno == ELOOP ? "is a symbolic link: refused" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		log_error("pidfile %s: not a regular file with a single link: refused", path);
+		close(fd);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = (int)pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_error("pidfile %s is held by another bridged (pid %s): not starting", path,
+			  *buf ? buf : "?");
+		close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		log_error("pidfile %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	pid_fd = fd;
 	return 0;
 }
 
@@ -333,6 +404,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char abs_file[PATH_MAX];
 	const char *file = PB_DEFAULT_CONFIG_FILE;
 	bool foreground = false, debug = false, check = false;
 	struct conf_errors *errs;
@@ -368,6 +440,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* The daemon changes to / when it detaches: a relative path would make
+	   every later reload fail. */
+	if (file[0] != '/' && realpath(file, abs_file))
+		file = abs_file;
 	conf_set_passthrough_check(ptp_conf_check);
 	errs = calloc(1, sizeof(*errs));
 	if (!errs)
@@ -399,6 +475,10 @@ int main(int argc, char **argv)
 	loop_add_signal(SIGINT, on_stop, NULL);
 	loop_add_signal(SIGHUP, on_hup, NULL);
 
+	/* Before anything shared is touched (the control socket, the
+	   pidfile, port 123): one bridged at a time. */
+	if (claim_instance() < 0 || write_pidfile(conf.control.pidfile) < 0)
+		return 1;
 	ctl_reset();
 	if (make_parent(conf.control.socket) < 0 ||
 	    ctl_init(conf.control.socket, conf.control.group) < 0) {
@@ -412,7 +492,6 @@ int main(int argc, char **argv)
 	ctl_add_metrics(daemon_metrics);
 	ctl_add_metrics(module_metrics);
 	module_init(bridge_modules);
-	write_pidfile(conf.control.pidfile);
 
 	log_notice("bridged %s (linuxptp %s) started: config %s, ptp %s, ntp %s",
 		   PTPBRIDGE_VERSION, ptp_conf_linuxptp_version(), conf.file, conf.ptp.interface,
@@ -430,8 +509,8 @@ int main(int argc, char **argv)
 	module_stop_all();
 	ctl_finish();
 	loop_finish();
-	if (*conf.control.pidfile)
-		unlink(conf.control.pidfile);
+	if (pid_fd >= 0)
+		unlink(conf.control.pidfile);	/* ours: we hold its lock */
 	log_notice("stopped");
 	log_finish();
 	return rc;

@@ -47,11 +47,11 @@ static const char *colored(const char *state, const struct view_opts *o, char *b
 /* Collect "warnings" arrays from every module section. */
 static void print_warnings(struct json_object *data, FILE *out)
 {
-	struct json_object *mods = view_get(data, "modules");
+	struct json_object *mods = view_object(data, "modules");
 	int n = 0;
 
 	if (view_has(data, "daemon.last_reload_error")) {
-		fprintf(out, "  ! last reload refused: %.64s\n",
+		fprintf(out, "  ! last reload refused: %.55s\n",
 			view_str(data, "daemon.last_reload_error", ""));
 		n++;
 	}
@@ -60,15 +60,17 @@ static void print_warnings(struct json_object *data, FILE *out)
 			struct json_object *w;
 
 			if (!strcmp(view_str(sec, "state", ""), "failed")) {
-				fprintf(out, "  ! %s module failed to start (see the log)\n", name);
+				fprintf(out, "  ! %.12s failed: %.55s\n", view_clean(name),
+					view_str(sec, "error", "see the log"));
 				n++;
 			}
-			if (!json_object_object_get_ex(sec, "warnings", &w) ||
-			    !json_object_is_type(w, json_type_array))
+			if (!(w = view_array(sec, "warnings")))
 				continue;
-			for (size_t i = 0; i < json_object_array_length(w); i++, n++)
-				fprintf(out, "  ! %s: %.66s\n", name,
-					json_object_get_string(json_object_array_get_idx(w, i)));
+			for (size_t i = 0; i < json_object_array_length(w); i++, n++) {
+				const char *t = json_object_get_string(json_object_array_get_idx(w, i));
+
+				fprintf(out, "  ! %.12s: %.62s\n", view_clean(name), view_clean(t));
+			}
 		}
 	}
 	if (!n)
@@ -78,7 +80,7 @@ static void print_warnings(struct json_object *data, FILE *out)
 static void view_status(struct json_object *data, FILE *out, const struct view_opts *o)
 {
 	char b1[64], b2[64];
-	struct json_object *mods = view_get(data, "modules");
+	struct json_object *mods = view_object(data, "modules");
 
 	fprintf(out, "ptpbridge %s (linuxptp %s)   up %s   pid %.0f\n",
 		view_str(data, "daemon.version", "?"), view_str(data, "daemon.linuxptp", "?"),
@@ -87,10 +89,26 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 	fprintf(out, "Config      : %.50s\n", view_str(data, "daemon.config_file", "?"));
 	fprintf(out, "Interfaces  : ptp %s, ntp %s\n", view_str(data, "interfaces.ptp", "?"),
 		view_str(data, "interfaces.ntp", "?"));
-	fprintf(out, "Reference   : %s, stratum %.0f, refid %s\n",
-		colored(view_str(data, "reference.state", "?"), o, b2, sizeof(b2)),
-		view_num(data, "reference.stratum", 16), view_str(data, "reference.refid", "-"));
-	fprintf(out, "Leap status : %s\n", view_leap_text((int)view_num(data, "reference.leap", 3)));
+	/* What clients get: the NTP server's answer when it runs (with
+	   local_stratum it is not the reference state), else the reference. */
+	if (view_has(data, "modules.ntp.served.stratum")) {
+		bool local = !strcmp(view_str(data, "modules.ntp.answering", ""), "local");
+
+		fprintf(out, "Reference   : %s, stratum %.0f, refid %s\n",
+			local ? "local clock (local_stratum)" :
+				colored(view_str(data, "reference.state", "?"), o, b2, sizeof(b2)),
+			view_num(data, "modules.ntp.served.stratum", 16),
+			view_str(data, "modules.ntp.served.refid", "-"));
+		fprintf(out, "Leap status : %s\n",
+			view_leap_text((int)view_num(data, "modules.ntp.served.leap", 3)));
+	} else {
+		fprintf(out, "Reference   : %s, stratum %.0f, refid %s\n",
+			colored(view_str(data, "reference.state", "?"), o, b2, sizeof(b2)),
+			view_num(data, "reference.stratum", 16),
+			view_str(data, "reference.refid", "-"));
+		fprintf(out, "Leap status : %s\n",
+			view_leap_text((int)view_num(data, "reference.leap", 3)));
+	}
 	fprintf(out, "Root disp.  : %s\n",
 		view_seconds(view_num(data, "reference.root_dispersion_s", 0), b1, sizeof(b1)) + 1);
 	/* each module's lines, in module order */
@@ -101,7 +119,7 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 	fprintf(out, "Modules     :");
 	if (mods && json_object_object_length(mods)) {
 		json_object_object_foreach(mods, name, sec)
-			fprintf(out, " %s %s;", name, view_str(sec, "state", "?"));
+			fprintf(out, " %s %s;", view_clean(name), view_str(sec, "state", "?"));
 		fprintf(out, "\n");
 	} else {
 		fprintf(out, " none built in yet\n");
@@ -112,18 +130,18 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 
 static void view_config_show(struct json_object *data, FILE *out, const struct view_opts *o)
 {
-	fprintf(out, "# running configuration, from %s\n%s", view_str(data, "file", "?"),
-		view_str(data, "text", ""));
+	fprintf(out, "# running configuration, from %s\n", view_str(data, "file", "?"));
+	view_put_text(out, data, "text");
 }
 
 static void view_text(struct json_object *data, FILE *out, const struct view_opts *o)
 {
-	fputs(view_str(data, "text", ""), out);
+	view_put_text(out, data, "text");
 }
 
 static void view_help(struct json_object *data, FILE *out, const struct view_opts *o)
 {
-	struct json_object *list = view_get(data, "commands");
+	struct json_object *list = view_array(data, "commands");
 
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
 		struct json_object *c = json_object_array_get_idx(list, i);
@@ -137,10 +155,11 @@ static void view_generic(struct json_object *data, FILE *out, const struct view_
 {
 	json_object_object_foreach(data, key, val) {
 		if (json_object_is_type(val, json_type_object) || json_object_is_type(val, json_type_array))
-			fprintf(out, "%-20s: %.57s\n", key,
-				json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+			fprintf(out, "%-20s: %.57s\n", view_clean(key),
+				view_clean(json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN)));
 		else
-			fprintf(out, "%-20s: %.57s\n", key, json_object_get_string(val));
+			fprintf(out, "%-20s: %.57s\n", view_clean(key),
+				view_clean(json_object_get_string(val)));
 	}
 }
 

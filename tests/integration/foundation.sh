@@ -13,16 +13,7 @@ B=$TL_ROOT/$O/build/bin
 PY=/usr/bin/python3
 cd "$TL_ROOT"
 
-check() {	# check DESCRIPTION COMMAND... : pass if the command succeeds
-	local what=$1
-	shift
-	if "$@" >"$TL_TMP/check.out" 2>&1; then
-		tl_pass "$what"
-	else
-		tl_fail "$what"
-		sed 's/^/    /' "$TL_TMP/check.out" | head -20
-	fi
-}
+check() { tl_expect "$@"; }
 
 # --- the linuxptp recipe --------------------------------------------------
 mkdir -p "$TL_TMP/dl"
@@ -161,8 +152,17 @@ for _ in $(seq 30); do
 done
 check "SIGHUP reloads" bash -c "[ \"\$('$B/bridgectl' -s '$SOCK' config get ntp.port)\" = 11126 ]"
 
-# [control] user: a second daemon drops root, keeps only the capabilities
-# it needs (CAP_SYS_TIME is already gone here: setpriv), and still serves.
+# Clean stop.
+kill -TERM "$TL_PID_bridged"
+wait "$TL_PID_bridged"
+rc=$?
+TL_PIDS=""
+check "SIGTERM stops bridged with status 0" [ "$rc" = 0 ]
+check "the socket and pidfile are removed" bash -c "[ ! -e '$SOCK' ] && [ ! -e '$TL_TMP/bridged.pid' ]"
+
+# [control] user: another daemon (one bridged per namespace: after the
+# first stopped) drops root, keeps only the capabilities it needs
+# (CAP_SYS_TIME is already gone here: setpriv), and still serves.
 sed -e "s|^socket = .*|socket = $TL_TMP/priv.sock|" -e "s|^pidfile = .*|pidfile = $TL_TMP/priv.pid|" \
     -e "s|^port = .*|port = 11200|" -e "s|^group = nogroup|group = nogroup\nuser = nobody|" \
     "$TL_TMP/good.conf" > "$TL_TMP/priv.conf"
@@ -180,14 +180,8 @@ else
 	cat "$TL_TMP/priv.log"
 fi
 kill "$TL_PID_priv"
+wait "$TL_PID_priv" 2>/dev/null
 
-# Clean stop.
-kill -TERM "$TL_PID_bridged"
-wait "$TL_PID_bridged"
-rc=$?
-TL_PIDS=""
-check "SIGTERM stops bridged with status 0" [ "$rc" = 0 ]
-check "the socket and pidfile are removed" bash -c "[ ! -e '$SOCK' ] && [ ! -e '$TL_TMP/bridged.pid' ]"
 check "bridgectl without a daemon fails clearly" \
 	bash -c "'$B/bridgectl' -s '$SOCK' status 2>&1 | grep -q 'cannot reach bridged'"
 

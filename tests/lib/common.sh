@@ -35,6 +35,18 @@ TL_SEQ=0
 tl_log() { echo "[$(date +%H:%M:%S)] ${TL_NAME:-test}: $*"; }
 tl_pass() { tl_log "PASS: $*"; }
 tl_fail() { tl_log "FAIL: $*"; TL_FAILS=$((TL_FAILS + 1)); }
+# tl_expect DESCRIPTION COMMAND...: pass if the command succeeds, else fail
+# and show the start of its output.
+tl_expect() {
+	local what=$1
+	shift
+	if "$@" > "$TL_TMP/expect.out" 2>&1; then
+		tl_pass "$what"
+	else
+		tl_fail "$what"
+		sed 's/^/    /' "$TL_TMP/expect.out" | head -20
+	fi
+}
 
 # tl_kill_tree PID [SIG]: the process and its descendants, children first
 # (so none is re-parented to init before it is found).
