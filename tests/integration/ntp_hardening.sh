@@ -79,6 +79,9 @@ expect "a second bridged (its own pidfile and socket) is refused" \
 expect "the first one's pidfile is untouched" \
 	bash -c "[ \"\$(cat '$TL_TMP/bridged.pid')\" = '$PID1' ] && [ ! -e '$TL_TMP/second.sock' ]"
 expect "the first one still answers" answers
+# With one worker there is no reuseport group to join at all.
+expect "no other socket can join port 123 (workers = 1)" \
+	bash -c "ip netns exec '$NS_S' $PY -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b\"$IF_S\"); s.bind((\"0.0.0.0\", 123))' 2>&1 | grep -q 'Address already in use'"
 
 # --- a busy control socket (8) -------------------------------------------------
 # A member of the control group holds connections open; it cannot lock

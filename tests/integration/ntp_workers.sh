@@ -16,6 +16,28 @@ N=16
 for i in $(seq 10 $((9 + N))); do
 	ip -n "$NS_C" addr add "10.$NTP_NET.$i/24" dev "$IF_C"
 done
+# Another root process joins the workers' reuseport group (same address,
+# port and device): the steering program picks among our sockets only, so
+# it must never see a request.
+cat > "$TL_TMP/intruder.py" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
+s.bind(("0.0.0.0", 123))
+print("joined", flush=True)
+s.settimeout(0.2)
+n, end = 0, time.time() + float(sys.argv[2])
+while time.time() < end:
+    try:
+        s.recv(2048)
+        n += 1
+    except socket.timeout:
+        pass
+print("received", n, flush=True)
+EOF
+ip netns exec "$NS_S" /usr/bin/python3 "$TL_TMP/intruder.py" "$IF_S" 6 > "$TL_TMP/intruder.out" 2>&1 &
+INTRUDER=$!
 sleep 1
 bad=0
 for i in $(seq 10 $((9 + N))); do
@@ -24,6 +46,14 @@ for i in $(seq 10 $((9 + N))); do
 done
 [ $bad = 0 ] && tl_pass "$N clients x 4 requests (new port each) all answered" ||
 	tl_fail "$bad clients lost answers"
+wait "$INTRUDER"
+if grep -q "^joined" "$TL_TMP/intruder.out"; then
+	grep -q "^received 0$" "$TL_TMP/intruder.out" &&
+		tl_pass "a socket another process added to the reuseport group got no request" ||
+		tl_fail "the intruder's socket got requests: $(cat "$TL_TMP/intruder.out")"
+else
+	tl_pass "another process could not join the reuseport group: $(tail -1 "$TL_TMP/intruder.out")"
+fi
 
 js=$(bctl --json clients)
 rows=$(echo "$js" | tr -d ' \n' | sed 's/},{/}\n{/g' | grep -o '"address":"[^"]*","ntp_hits":[0-9]*,"ntp_interleaved":[0-9]*,"ntp_drops":[0-9]*,"last_s":[0-9.e-]*,"worker":[0-9]*')
