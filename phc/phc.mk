@@ -5,6 +5,8 @@ BRIDGED_SRCS += phc/phc.c phc/phc_sys.c phc/phc_ref.c phc/phc_leapfile.c phc/phc
 	phc/phc_pps.c phc/phc_dev.c phc/phc_track.c phc/phc_sysadj.c
 LINUXPTP_USERS += phc/phc_sys.c
 BRIDGECTL_SRCS += phc/phc_view.c
+# config check (bridgectl) and reload (bridged): is ntp.bindaddress on its NIC?
+COMMON_SRCS += phc/phc_addr.c
 
 UNIT_TESTS += test_phc_track test_phc_sys test_phc_dev
 UNIT_EXCLUDE_test_phc_sys = phc/phc_sys.c

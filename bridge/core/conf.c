@@ -32,6 +32,12 @@
 #define LINE_MAX_LEN 200
 
 static conf_passthrough_check passthrough_check;
+static conf_addr_check addr_check;
+
+void conf_set_addr_check(conf_addr_check check)
+{
+	addr_check = check;
+}
 
 void conf_set_passthrough_check(conf_passthrough_check check)
 {
@@ -764,6 +770,27 @@ static void check_whole(struct parse_ctx *p)
 	}
 	const struct conf_item *ni = conf_table_find("ntp", "interface");
 	size_t ni_idx = (size_t)(ni - conf_table);
+
+	/* Addresses that must be on their section's interface (bindaddress),
+	   when a checker knows this host's interfaces. */
+	for (size_t i = 0; addr_check && i < conf_table_len; i++) {
+		const struct conf_item *it = &conf_table[i], *ifi;
+		const char *base = (const char *)&p->conf;
+		char why[200];
+		int n;
+
+		if (!(it->flags & CONF_LOCAL_ADDR) || !p->item_seen[i] ||
+		    !(ifi = conf_table_find(it->section, "interface")))
+			continue;
+		memcpy(&n, base + it->count_off, sizeof(n));
+		for (int k = 0; k < n; k++) {
+			const struct conf_addr *a =
+				(const struct conf_addr *)(base + it->off + (size_t)k * it->size);
+
+			if (addr_check(base + ifi->off, a, why, sizeof(why)) < 0)
+				add_error(p, p->item_line[i], "%s.%s: %s", it->section, it->key, why);
+		}
+	}
 
 	if (p->conf.ptp.interface[0] && !strcmp(p->conf.ptp.interface, p->conf.ntp.interface) &&
 	    !p->conf.ntp.share_ptp_interface)

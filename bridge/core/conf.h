@@ -141,6 +141,17 @@ void conf_errors_report(const struct conf_errors *e, void (*report)(const char *
 typedef int (*conf_passthrough_check)(const char *key, const char *value,
 				      char *why, size_t whylen);
 
+/**
+ * Check that an address is on an interface of this host.
+ * @return 0 if it is (or nothing can be said); else -1 with a reason.
+ */
+typedef int (*conf_addr_check)(const char *ifname, const struct conf_addr *a,
+			       char *why, size_t whylen);
+
+/** Check the addresses of CONF_LOCAL_ADDR keys (ntp.bindaddress) against
+    their section's interface with this checker (NULL: not checked). */
+void conf_set_addr_check(conf_addr_check check);
+
 /** Let [ptp] keys unknown to us through when this checker accepts them. */
 void conf_set_passthrough_check(conf_passthrough_check check);
 

@@ -35,8 +35,9 @@
 	  .flags = fl, .choices = ch, .off = offsetof(struct bridge_conf, f), \
 	  .size = sizeof(((struct bridge_conf *)0)->f), .restarts = rs, .doc = doc_ }
 
-#define LIST(sec, name, t, f, cnt, rs, doc_) \
-	{ .section = sec, .key = name, .type = t, .flags = CONF_REPEAT, .restarts = rs, \
+#define LIST(sec, name, t, f, cnt, rs, doc_) LIST_F(sec, name, t, 0, f, cnt, rs, doc_)
+#define LIST_F(sec, name, t, fl, f, cnt, rs, doc_) \
+	{ .section = sec, .key = name, .type = t, .flags = CONF_REPEAT | (fl), .restarts = rs, \
 	  .off = offsetof(struct bridge_conf, f), \
 	  .size = sizeof(((struct bridge_conf *)0)->f[0]), \
 	  .count_off = offsetof(struct bridge_conf, cnt), \
@@ -118,7 +119,8 @@ const struct conf_item conf_table[] = {
 	       "phc ntp", "NIC B: the interface NTP clients reach"),
 	SCALAR("ntp", "share_ptp_interface", CT_BOOL, "no", 0, 0, 0, NULL, ntp.share_ptp_interface,
 	       LIVE, "allow ntp.interface to be the same NIC as ptp.interface"),
-	LIST("ntp", "bindaddress", CT_ADDR, ntp.bindaddress, ntp.n_bindaddress, "ntp",
+	LIST_F("ntp", "bindaddress", CT_ADDR, CONF_LOCAL_ADDR, ntp.bindaddress,
+	       ntp.n_bindaddress, "ntp",
 	     "address to serve on (repeatable; default: any address of the interface)"),
 	SCALAR("ntp", "port", CT_INT, "123", 1, 65535, 0, NULL, ntp.port, "ntp",
 	       "UDP port the server answers on"),

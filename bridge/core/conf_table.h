@@ -29,6 +29,7 @@ enum conf_type {
 #define CONF_REPEAT	0x1	/**< may appear more than once */
 #define CONF_REQUIRED	0x2	/**< must appear */
 #define CONF_SOCKET	0x4	/**< CT_PATH of a UNIX socket: nothing else may be there */
+#define CONF_LOCAL_ADDR	0x8	/**< CT_ADDR on its section's interface (conf_set_addr_check) */
 
 struct conf_enum {
 	const char *name;

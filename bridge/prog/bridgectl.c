@@ -19,6 +19,7 @@
 #include "bridge/core/conf_file.h"
 #include "bridge/core/conf_text.h"
 #include "bridge/prog/view.h"
+#include "phc/phc_addr.h"
 #include "pb_autoconf.h"
 #include "ptp/ptp_conf.h"
 
@@ -480,6 +481,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	conf_set_passthrough_check(ptp_conf_check);
+	conf_set_addr_check(phc_addr_check);
 	argv += optind;
 	argc -= optind;
 	if (!strcmp(argv[0], "config"))

@@ -32,6 +32,7 @@
 #include "bridge/core/ref_state.h"
 #include "bridge/core/sandbox.h"
 #include "bridge/prog/modules.h"
+#include "phc/phc_addr.h"
 #include "pb_autoconf.h"
 #include "ptp/ptp_conf.h"
 
@@ -456,7 +457,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(errs);
+	/* From now on (reload, --check) a bindaddress must be on the ntp
+	   interface; at start a missing one is the ntp module's failure, so
+	   that the box still comes up while DHCP or DAD is not done. */
+	conf_set_addr_check(phc_addr_check);
 	if (check) {
+		if (conf_load(file, &conf, errs = calloc(1, sizeof(*errs))) < 0) {
+			conf_errors_report(errs, log_conf_error);
+			free(errs);
+			return 1;
+		}
+		free(errs);
 		printf("%s: OK\n", file);
 		return 0;
 	}

@@ -33,23 +33,30 @@ cp "$TL_TMP/bridge.conf" "$TL_TMP/good.conf"
 if bctl -f "$TL_TMP/bridge.conf" config set ntp.bindaddress 10.231.0.11 > "$TL_TMP/set.out" 2>&1; then
 	tl_fail "config set of an address not on the interface exited 0"
 else
-	expect "config set fails with the module's reason" \
-		grep -q "cannot apply the change: ntp: .*bind 10.231.0.11" "$TL_TMP/set.out"
+	expect "config set refuses an address not on the ntp interface (libnl-route)" \
+		grep -q "bridge.conf:[0-9]*: ntp.bindaddress: 10.231.0.11 is not an address of $IF_S (it has $SRV" \
+		"$TL_TMP/set.out"
 fi
-expect "the file is put back as it was" cmp "$TL_TMP/good.conf" "$TL_TMP/bridge.conf"
+expect "the file is unchanged" cmp "$TL_TMP/good.conf" "$TL_TMP/bridge.conf"
+# The same edit by hand, then a reload: refused by the daemon with FILE:LINE.
+sed -i "s|^interface = $IF_S|interface = $IF_S\nbindaddress = 10.231.0.11|" "$TL_TMP/bridge.conf"
+expect "a reload of it is refused with FILE:LINE" \
+	bash -c "'$BRIDGECTL' -s '$TL_TMP/bridged.sock' reload 2>&1 | grep -q 'bridge.conf:[0-9]*: ntp.bindaddress: 10.231.0.11 is not an address of'"
+cp "$TL_TMP/good.conf" "$TL_TMP/bridge.conf"
 expect "NTP still answers on the old config" answers
-expect "status warns of the refused reload" \
-	bash -c "'$BRIDGECTL' -s '$TL_TMP/bridged.sock' status | grep -q '! last reload refused: ntp: '"
-expect "--json status has the reason" \
-	bash -c "'$BRIDGECTL' -s '$TL_TMP/bridged.sock' --json status | $PY -c 'import json,sys; d=json.load(sys.stdin); e = d[\"daemon\"].get(\"last_reload_error\", \"\"); s = d[\"modules\"][\"ntp\"][\"state\"]; assert \"bind\" in e and s in (\"running\", \"serving\"), (e, s)'"
 # A client log the address space cannot hold: the allocation fails.
 prlimit --pid "$PID1" --as=1073741824:unlimited
 if bctl -f "$TL_TMP/bridge.conf" config set ntp.clientloglimit 2G > "$TL_TMP/set2.out" 2>&1; then
 	tl_fail "a 2G client log under a 1 GiB address space was applied"
 else
-	expect "an allocation failure is a reason too" \
+	expect "a module that cannot take the change gives its reason" \
 		grep -q "cannot apply the change: ntp: .*client log" "$TL_TMP/set2.out"
 fi
+expect "the file is put back as it was" cmp "$TL_TMP/good.conf" "$TL_TMP/bridge.conf"
+expect "status warns of the refused reload" \
+	bash -c "'$BRIDGECTL' -s '$TL_TMP/bridged.sock' status | grep -q '! last reload refused: ntp: '"
+expect "--json status has the reason, ntp runs on the old config" \
+	bash -c "'$BRIDGECTL' -s '$TL_TMP/bridged.sock' --json status | $PY -c 'import json,sys; d=json.load(sys.stdin); e = d[\"daemon\"].get(\"last_reload_error\", \"\"); s = d[\"modules\"][\"ntp\"][\"state\"]; assert \"client log\" in e and s in (\"running\", \"serving\"), (e, s)'"
 prlimit --pid "$PID1" --as=unlimited:unlimited
 expect "NTP still answers after the failed allocation" answers
 expect "the old client log size stays" \
