@@ -136,6 +136,13 @@ static void fill_serverstats(struct json_object *d)
 	ADD_U64(d, "ntp_kernel_tx_timestamps", st.tx_ts_sw);
 	ADD_U64(d, "ntp_tx_timestamps_requested", st.tx_ts_requested);
 	ADD_U64(d, "ntp_tx_timestamps_unmatched", st.tx_ts_unmatched);
+	/* how far basic replies' transmit predictions were from the kernel's
+	   stamps, where the kernel gave one (interleaved clients) */
+	ADD_U64(d, "ntp_tx_prediction_samples", st.tx_pred_samples);
+	json_object_object_add(d, "ntp_tx_prediction_residual_ns", json_object_new_double(
+		st.tx_pred_samples ? (double)(int64_t)st.tx_pred_resid_ns / st.tx_pred_samples : 0.0));
+	json_object_object_add(d, "ntp_tx_prediction_abs_residual_ns", json_object_new_double(
+		st.tx_pred_samples ? (double)st.tx_pred_abs_resid_ns / st.tx_pred_samples : 0.0));
 	ADD_U64(d, "clientlog_records", cs.records);
 	ADD_U64(d, "clientlog_capacity", cs.capacity);
 	ADD_U64(d, "clientlog_evictions", cs.evictions);

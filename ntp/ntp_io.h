@@ -54,6 +54,9 @@ struct ntp_stats {
 	uint64_t tx_ts_sw;		/**< TX stamps from the kernel (error queue) */
 	uint64_t tx_ts_unmatched;	/**< error-queue stamps for no pending response */
 	uint64_t tx_ts_requested;	/**< responses sent asking for a TX stamp */
+	uint64_t tx_pred_samples;	/**< kernel TX stamps compared with their prediction */
+	uint64_t tx_pred_resid_ns;	/**< sum of (stamp - prediction), as int64 */
+	uint64_t tx_pred_abs_resid_ns;	/**< sum of |stamp - prediction| */
 };
 
 struct ntp_client_row {
@@ -79,6 +82,13 @@ struct pending_tx {
 	uint32_t key;
 	uint32_t rec;
 	ntp_ts rx;
+	int64_t pred_ns;	/* when we predicted it would leave */
+};
+
+/** When the replies of a sendmmsg leave (ntp_io.c, send_batch). */
+struct ntp_io_txmodel {
+	double per_ns;		/**< kernel time per reply of the call */
+	double lead_ns;		/**< correction learnt from kernel TX stamps */
 };
 
 struct ntp_worker;
@@ -105,6 +115,7 @@ struct ntp_worker {
 	struct ntp_clientlog *clg;
 	struct ntp_stats st;
 	uint64_t rng;
+	struct ntp_io_txmodel txm;
 
 	bool threaded;
 	pthread_t thread;

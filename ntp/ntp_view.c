@@ -44,6 +44,11 @@ static void ntp_view_serverstats(struct json_object *data, FILE *out, const stru
 			view_num(data, stat_rows[i].key, 0));
 	fprintf(out, "%-31s: %s\n", "Timestamping", view_str(data, "timestamping", "?"));
 	fprintf(out, "%-31s: %.0f\n", "Workers", view_num(data, "workers", 1));
+	if (view_num(data, "ntp_tx_prediction_samples", 0) > 0)
+		fprintf(out, "%-31s: %+.0f ns, |%.0f| ns (%.0f TX stamps)\n", "TX prediction residual",
+			view_num(data, "ntp_tx_prediction_residual_ns", 0),
+			view_num(data, "ntp_tx_prediction_abs_residual_ns", 0),
+			view_num(data, "ntp_tx_prediction_samples", 0));
 	if (!view_has(data, "phc_b_error_ns"))
 		return;
 	fprintf(out, "%-31s: %.1f ns (%.0f samples, %.0f restarts)\n", "NIC B clock to system error",

@@ -9,13 +9,13 @@
 # which every client makes its first exchanges); then the highest rate with
 # <= 0.1% loss.  Bounded: every run is a few seconds.  Not pass/fail.
 #
-#   BENCH_RATES="10000 20000"  fixed rates
+#   BENCH_RATES="20000 60000"  fixed rates
 #   BENCH_DUR=3                seconds per measurement
 #   BENCH_MAX_STEPS="20000 40000 60000 80000 100000 130000"
 #   BENCH_OUT=file             also write the markdown table there
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../integration/ntp_lib.sh"
-RATES=${BENCH_RATES:-10000 20000}
+RATES=${BENCH_RATES:-20000 60000}
 DUR=${BENCH_DUR:-3}
 MAX_STEPS=${BENCH_MAX_STEPS:-20000 40000 60000 80000 100000 130000}
 LOAD=$BUILD/bench/ntpload
@@ -106,10 +106,16 @@ get() { # srv mode clients rate field
 	awk -v s="$1" -v m="$2" -v c="$3" -v r="$4" '$1 == s && $2 == m && $3 == c && $4 == r' "$RES" |
 		tr ' ' '\n' | sed -n "s/^$5=//p"
 }
+# the transmit-stamp error of the mode's responses: "mean (sd)"
+txerr() {
+	local k=basic
+	[ "$2" = xleave ] && k=xleave
+	echo "$(get "$1" "$2" "$3" "$4" tx_err_${k}_us) ($(get "$1" "$2" "$3" "$4" tx_err_${k}_sd_us))"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else printf "-" }'; }
 {
-	echo "| clients | mode | rate/s | bridged us/resp | chronyd us/resp | echo us/resp | bridged/chronyd | bridged/echo | interleaved bridged / chronyd | p99 us bridged / chronyd |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| clients | mode | rate/s | bridged us/resp | chronyd us/resp | echo us/resp | bridged/chronyd | bridged/echo | interleaved bridged / chronyd | p99 us bridged / chronyd | TX-stamp error us, mean (sd), bridged / chronyd |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for c in 1000 100000; do
 		for mode in basic xleave; do
 			for r in $RATES; do
@@ -118,7 +124,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a 
 				e=$(get echo basic $c $r cpu_us_per_resp)
 				echo "| $c | $mode | $r | $b | $h | $e | $(ratio "$b" "$h") | $(ratio "$b" "$e") |" \
 					"$(get bridged $mode $c $r interleaved_pct)% / $(get chronyd $mode $c $r interleaved_pct)% |" \
-					"$(get bridged $mode $c $r p99_us) / $(get chronyd $mode $c $r p99_us) |"
+					"$(get bridged $mode $c $r p99_us) / $(get chronyd $mode $c $r p99_us) |" \
+					"$(txerr bridged $mode $c $r) / $(txerr chronyd $mode $c $r) |"
 			done
 		done
 	done

@@ -6,7 +6,7 @@ NTP_BENCH_BINS = $(BUILD)/bench/ntpload $(BUILD)/bench/ntpecho
 $(BUILD)/bench/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
-	@$(CC) $(OUR_CFLAGS) -o $@ $<
+	@$(CC) $(OUR_CFLAGS) -o $@ $< -lm
 
 bench-ntp: build $(NTP_BENCH_BINS)
 	@BUILD=$(BUILD) tests/bench/bench-ntp.sh

@@ -18,12 +18,23 @@
  * its threads, from /proc/PID/task/TID/schedstat, ns resolution) is
  * reported per response.
  *
+ * The transmit-stamp error of each response is measured against our own
+ * kernel receive stamp of it (SO_TIMESTAMPING, the same host clock): for a
+ * basic response, our RX stamp minus its transmit field; for an
+ * interleaved one, our RX stamp of the previous response minus the
+ * transmit field (the server's stamp of that previous response).  The
+ * wire between the two (veth, softirq) is part of it, as it is for
+ * chronyd's figure in the same run.
+ *
  * Prints one line: key=value pairs (sent, received, loss_pct, rate,
- * interleaved_pct, p50_us, p99_us, p999_us, cpu_us_per_resp, rss_kb of
- * the server).
+ * interleaved_pct, p50_us, p99_us, p999_us, tx_err_basic_us and _sd_us,
+ * tx_err_xleave_us and _sd_us, cpu_us_per_resp, rss_kb of the server).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <math.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -44,7 +55,41 @@ struct client {
 	uint64_t srv_rx;	/* receive field of the last response */
 	uint64_t local_rx;	/* our receive time of the last response */
 	uint64_t rx_sent;	/* receive field of the outstanding request */
+	int64_t krx_ns;		/* our kernel RX stamp of the last response, 0 = none */
 };
+
+/* Transmit-stamp error, ns: sum, sum of squares, count (basic, interleaved). */
+static double err_sum[2], err_sq[2];
+static uint64_t err_n[2];
+
+static void err_add(int k, double ns)
+{
+	err_sum[k] += ns;
+	err_sq[k] += ns * ns;
+	err_n[k]++;
+}
+
+static double err_mean_us(int k)
+{
+	return err_n[k] ? err_sum[k] / err_n[k] * 1e-3 : 0.0;
+}
+
+static double err_sd_us(int k)
+{
+	double m;
+
+	if (err_n[k] < 2)
+		return 0.0;
+	m = err_sum[k] / err_n[k];
+	return sqrt(fmax(err_sq[k] / err_n[k] - m * m, 0.0)) * 1e-3;
+}
+
+/* An NTP timestamp as ns since the Unix epoch. */
+static int64_t ntp_to_ns(uint64_t t)
+{
+	return ((int64_t)(t >> 32) - 2208988800LL) * 1000000000LL +
+	       (int64_t)(((t & 0xffffffffu) * 1000000000u) >> 32);
+}
 
 static uint64_t mono_ns(void)
 {
@@ -101,7 +146,8 @@ static uint64_t sent, received, inter, stale;
 static struct mmsghdr tm[BATCH], rm[BATCH];
 static struct iovec tiov[BATCH], riov[BATCH];
 static uint8_t tb[BATCH][48], rb[BATCH][64];
-static union { struct cmsghdr a; uint8_t b[64]; } tc[BATCH], rc[BATCH];
+static union { struct cmsghdr a; uint8_t b[64]; } tc[BATCH];
+static union { struct cmsghdr a; uint8_t b[160]; } rc[BATCH];
 static struct sockaddr_in rname[BATCH];
 
 static void send_batch(uint64_t now)
@@ -177,6 +223,7 @@ static int drain(void)
 			uint32_t idx = UINT32_MAX;
 			struct client *c;
 			uint64_t org, us;
+			int64_t krx = 0, tx_ns;
 
 			for (cm = CMSG_FIRSTHDR(&rm[i].msg_hdr); cm;
 			     cm = CMSG_NXTHDR(&rm[i].msg_hdr, cm)) {
@@ -185,20 +232,33 @@ static int drain(void)
 
 					memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
 					idx = ntohl(pi.ipi_addr.s_addr) - ntohl(base.s_addr) - 1;
+				} else if (cm->cmsg_level == SOL_SOCKET &&
+					   cm->cmsg_type == SO_TIMESTAMPING) {
+					struct scm_timestamping st;
+
+					memcpy(&st, CMSG_DATA(cm), sizeof(st));
+					krx = (int64_t)st.ts[0].tv_sec * 1000000000LL + st.ts[0].tv_nsec;
 				}
 			}
 			if (idx >= (uint32_t)nclients || rm[i].msg_len < 48)
 				continue;
 			c = &cl[idx];
 			org = get64(rb[i] + 24);
+			tx_ns = ntp_to_ns(get64(rb[i] + 40));
 			if (org == c->tx) {
-				;	/* basic */
+				/* basic: this response's own transmit time */
+				if (krx)
+					err_add(0, (double)(krx - tx_ns));
 			} else if (xleave && c->rx_sent && org == c->rx_sent) {
+				/* interleaved: the previous response's */
 				inter++;
+				if (c->krx_ns)
+					err_add(1, (double)(c->krx_ns - tx_ns));
 			} else {
 				stale++;
 				continue;
 			}
+			c->krx_ns = krx;
 			received++;
 			us = (now - c->sent_ns) / 1000;
 			hist[us > HIST_US ? HIST_US : us]++;
@@ -330,6 +390,12 @@ int main(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	{
+		int ts = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)) < 0)
+			perror("SO_TIMESTAMPING (no transmit-stamp errors)");
+	}
 	memset(&local, 0, sizeof(local));
 	local.sin_family = AF_INET;
 	local.sin_port = htons(LOCAL_PORT);
@@ -342,6 +408,9 @@ int main(int argc, char **argv)
 		run_phase(wrate > 0 ? wrate : rate, wdur);
 	sent = received = inter = stale = 0;
 	memset(hist, 0, sizeof(hist));
+	memset(err_sum, 0, sizeof(err_sum));
+	memset(err_sq, 0, sizeof(err_sq));
+	memset(err_n, 0, sizeof(err_n));
 
 	cpu0 = proc_cpu_s(pid);
 	t0 = mono_ns();
@@ -351,13 +420,15 @@ int main(int argc, char **argv)
 		double el = (double)(mono_ns() - t0 - 300000000u) / 1e9;
 
 		printf("sent=%llu received=%llu loss_pct=%.3f rate=%.0f interleaved_pct=%.1f "
-		       "stale=%llu p50_us=%.0f p99_us=%.0f p999_us=%.0f cpu_us_per_resp=%.2f "
-		       "rss_kb=%ld\n",
+		       "stale=%llu p50_us=%.0f p99_us=%.0f p999_us=%.0f "
+		       "tx_err_basic_us=%.2f tx_err_basic_sd_us=%.2f tx_err_xleave_us=%.2f "
+		       "tx_err_xleave_sd_us=%.2f cpu_us_per_resp=%.2f rss_kb=%ld\n",
 		       (unsigned long long)sent, (unsigned long long)received,
 		       sent ? 100.0 * (double)(sent > received ? sent - received : 0) / sent : 0.0,
 		       sent / el, received ? 100.0 * inter / received : 0.0,
 		       (unsigned long long)stale, pct(received, 0.5), pct(received, 0.99),
-		       pct(received, 0.999),
+		       pct(received, 0.999), err_mean_us(0), err_sd_us(0), err_mean_us(1),
+		       err_sd_us(1),
 		       pid > 0 && received ? (cpu1 - cpu0) * 1e6 / received : 0.0, proc_rss_kb(pid));
 	}
 	return 0;
