@@ -356,14 +356,16 @@ static int64_t tx_predict(const struct ntp_io_txmodel *m, int64_t t0, int j)
  */
 static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 {
-	struct ntp_io_txmodel *m = &w->txm;
-	int64_t t0, t1;
+	/* the model as it is now predicts the whole batch, before and after
+	   the call learns from it */
+	const struct ntp_io_txmodel m = w->txm;
+	int64_t t0, t1, pred;
 	int sent = 0, j, r;
 
 	t0 = realtime_ns();
 	for (j = 0; j < ntx; j++) {
 		if (w->meta[j].late_tx)
-			ntp_packet_set_transmit(w->tbuf[j], ntp_from_ns(tx_predict(m, t0, j)));
+			ntp_packet_set_transmit(w->tbuf[j], ntp_from_ns(tx_predict(&m, t0, j)));
 	}
 
 	while (sent < ntx) {
@@ -384,7 +386,7 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 	}
 	t1 = realtime_ns();
 	if (t1 > t0 && t1 - t0 < 1000000)	/* not preempted for a millisecond */
-		m->per_ns += ((double)(t1 - t0) / ntx - m->per_ns) / 8;
+		w->txm.per_ns += ((double)(t1 - t0) / ntx - w->txm.per_ns) / 8;
 
 	for (j = 0; j < ntx; j++) {
 		struct ntp_core_reply *mt = &w->meta[j];
@@ -399,10 +401,10 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 			STAT_INC(w, kod_sent);
 		if (!mt->want_ts)
 			continue;
-		ntp_core_sent(w->clg, mt, ntp_from_ns(tx_predict(m, t0, j)));
+		pred = tx_predict(&m, t0, j);
+		ntp_core_sent(w->clg, mt, ntp_from_ns(pred));
 		s->pend[s->next_key & (NTP_IO_PENDING_LEN - 1)] = (struct pending_tx){
-			.key = s->next_key, .rec = mt->rec, .rx = mt->rx,
-			.pred_ns = tx_predict(m, t0, j),
+			.key = s->next_key, .rec = mt->rec, .rx = mt->rx, .pred_ns = pred,
 		};
 		s->next_key++;
 		s->ts_unread++;
