@@ -5,6 +5,7 @@
  */
 #include "ntp/ntp.h"
 
+#include <arpa/inet.h>
 #include <json-c/json.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,8 @@
 #include "ntp/ntp_core.h"
 #include "ntp/ntp_packet.h"
 #include "ntp/ntp_server.h"
+#include "phc/phc_addr.h"
+#include "phc/phc_addr_watch.h"
 
 /* How often the `local` reference is refreshed (ns). */
 #define LOCAL_PERIOD_NS		1000000000ull
@@ -33,7 +36,19 @@ static struct {
 	uint64_t rate_last_requests;
 	uint64_t rate_last_ns;
 	double rate;
+	/* bind addresses as they come and go on the ntp interface */
+	struct phc_addr_watch *addr_watch;
+	char ifname[32];
+	struct conf_addr bind[CONF_MAX_BINDADDR];
+	int bind_state[CONF_MAX_BINDADDR];
+	int n_bind;
 } ntp;
+
+static const char *const addr_state_name[] = {
+	[PHC_ADDR_ABSENT] = "absent",
+	[PHC_ADDR_TENTATIVE] = "tentative",
+	[PHC_ADDR_PRESENT] = "present",
+};
 
 /* ---- `local`: chrony's `local stratum N` -------------------------------- */
 
@@ -101,6 +116,69 @@ static void timer_cb(void *arg)
 	local_tick(arg);
 	if (ticks++ % RATE_PERIOD_S == 0)
 		rate_tick();
+}
+
+/* ---- bind addresses that come and go ------------------------------------ */
+
+/* The sockets stay bound (IP_FREEBIND): say what changed and what it
+   means for clients. */
+static void addrs_changed(void *arg)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	(void)arg;
+	for (int i = 0; i < ntp.n_bind; i++) {
+		int st = phc_addr_watch_has(ntp.addr_watch, &ntp.bind[i]);
+
+		if (st == ntp.bind_state[i])
+			continue;
+		conf_addr_str(&ntp.bind[i], text, sizeof(text));
+		if (st == PHC_ADDR_PRESENT)
+			log_info("ntp: bindaddress %s is on %s: serving it", text, ntp.ifname);
+		else
+			log_warn("ntp: bindaddress %s is %s on %s: requests to it are not received until it is usable",
+				 text, st == PHC_ADDR_TENTATIVE ? "tentative (duplicate-address detection)" :
+				 "not", ntp.ifname);
+		ntp.bind_state[i] = st;
+	}
+}
+
+static void addrs_follow(const struct bridge_conf *c)
+{
+	ntp.n_bind = c->ntp.interface[0] ? c->ntp.n_bindaddress : 0;
+	if (!ntp.n_bind)
+		return;
+	snprintf(ntp.ifname, sizeof(ntp.ifname), "%s", c->ntp.interface);
+	memcpy(ntp.bind, c->ntp.bindaddress, sizeof(ntp.bind));
+	for (int i = 0; i < ntp.n_bind; i++)
+		ntp.bind_state[i] = PHC_ADDR_PRESENT;	/* say only what is missing */
+	ntp.addr_watch = phc_addr_watch_start(ntp.ifname, addrs_changed, NULL);
+	if (ntp.addr_watch)
+		addrs_changed(NULL);
+	else
+		ntp.n_bind = 0;
+}
+
+static void addrs_status(struct json_object *sec, struct json_object *warnings)
+{
+	struct json_object *arr = json_object_new_array();
+	char text[INET6_ADDRSTRLEN], buf[160];
+
+	for (int i = 0; i < ntp.n_bind; i++) {
+		struct json_object *o = json_object_new_object();
+
+		conf_addr_str(&ntp.bind[i], text, sizeof(text));
+		json_object_object_add(o, "address", json_object_new_string(text));
+		json_object_object_add(o, "state",
+				       json_object_new_string(addr_state_name[ntp.bind_state[i]]));
+		json_object_array_add(arr, o);
+		if (ntp.bind_state[i] == PHC_ADDR_PRESENT)
+			continue;
+		snprintf(buf, sizeof(buf), "bindaddress %s is %s on %s: its requests are not received",
+			 text, ntp.bind_state[i] == PHC_ADDR_TENTATIVE ? "tentative" : "not", ntp.ifname);
+		json_object_array_add(warnings, json_object_new_string(buf));
+	}
+	json_object_object_add(sec, "bindaddresses", arr);
 }
 
 /* ---- control ----------------------------------------------------------- */
@@ -262,6 +340,7 @@ static void ntp_status(struct json_object *sec)
 		answer = ref_state_sync_name(rs.sync);
 	}
 	json_object_object_add(sec, "answering", json_object_new_string(answer));
+	addrs_status(sec, w);
 	json_object_object_add(sec, "warnings", w);
 
 	/* What a response carries now, as the hot path builds it: with
@@ -335,7 +414,10 @@ static int ntp_start(const struct bridge_conf *c)
 	if (ntp.local_stratum > 0)
 		local_tick(NULL);
 	ntp.timer = loop_add_timer(LOCAL_PERIOD_NS, LOCAL_PERIOD_NS, timer_cb, NULL);
-	return ntp_server_start(c);
+	if (ntp_server_start(c) != 0)
+		return -1;
+	addrs_follow(c);
+	return 0;
 }
 
 static int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
@@ -354,6 +436,9 @@ static int ntp_reload(const struct bridge_conf *old_conf, const struct bridge_co
 static void ntp_stop(void)
 {
 	ntp_server_stop();
+	phc_addr_watch_stop(ntp.addr_watch);
+	ntp.addr_watch = NULL;
+	ntp.n_bind = 0;
 	if (ntp.timer)
 		loop_del_timer(ntp.timer);
 	ntp.timer = NULL;

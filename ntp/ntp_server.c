@@ -281,6 +281,12 @@ static int open_socket(const struct bridge_conf *c, const struct conf_addr *a, i
 		log_error("ntp: bind to device %s: %m", c->ntp.interface);
 		goto fail;
 	}
+	/* A bind address may not be there yet (DHCP, IPv6 duplicate-address
+	   detection) or may leave for a while: bind anyway, and the socket
+	   receives as soon as the address is on the interface (ntp.c follows
+	   and reports it through phc_addr_watch). */
+	if (a && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on)) < 0)
+		log_warn("ntp: IP_FREEBIND: %m: the address must exist at start");
 	if (family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));

@@ -1,7 +1,7 @@
 # phc/: CLOCK_REALTIME follows PHC A; the reference state (docs/clock.md);
 # PHC access and NIC B tracking that ntp/ uses for hardware timestamps.
 
-BRIDGED_SRCS += phc/phc.c phc/phc_sys.c phc/phc_ref.c phc/phc_leapfile.c phc/phc_nl.c \
+BRIDGED_SRCS += phc/phc.c phc/phc_addr_watch.c phc/phc_sys.c phc/phc_ref.c phc/phc_leapfile.c phc/phc_nl.c \
 	phc/phc_pps.c phc/phc_dev.c phc/phc_track.c phc/phc_sysadj.c
 LINUXPTP_USERS += phc/phc_sys.c
 BRIDGECTL_SRCS += phc/phc_view.c

@@ -121,7 +121,8 @@ const struct conf_item conf_table[] = {
 	       LIVE, "allow ntp.interface to be the same NIC as ptp.interface"),
 	LIST_F("ntp", "bindaddress", CT_ADDR, CONF_LOCAL_ADDR, ntp.bindaddress,
 	       ntp.n_bindaddress, "ntp",
-	     "address to serve on (repeatable; default: any address of the interface)"),
+	     "address to serve on (repeatable; default: any address of the interface); "
+	     "served once it is on the interface, absent ones are warned of"),
 	SCALAR("ntp", "port", CT_INT, "123", 1, 65535, 0, NULL, ntp.port, "ntp",
 	       "UDP port the server answers on"),
 	LIST("ntp", "allow", CT_CIDR, ntp.allow, ntp.n_allow, LIVE,
