@@ -296,7 +296,7 @@ static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 		return err;	/* PHC A is not yet on the GM's time */
 
 	check_other_writer();
-	if (fabs(err) > conf.clock.step_threshold * 1e9 &&
+	if (conf.clock.step_threshold > 0 && fabs(err) > conf.clock.step_threshold * 1e9 &&
 	    (conf.clock.step_limit < 0 || trk.updates < (uint64_t)conf.clock.step_limit)) {
 		log_notice("phc: stepping CLOCK_REALTIME by %+.9f s", -err * 1e-9);
 		clockadj_step(CLOCK_REALTIME, (int64_t)-err);

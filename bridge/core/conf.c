@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "bridge/core/conf.h"
@@ -33,10 +34,37 @@
 
 static conf_passthrough_check passthrough_check;
 static conf_addr_check addr_check;
+static const struct bridge_conf *addr_known;
 
 void conf_set_addr_check(conf_addr_check check)
 {
 	addr_check = check;
+}
+
+void conf_set_addr_known(const struct bridge_conf *known)
+{
+	addr_known = known;
+}
+
+/* Is a already in the same list of the known config? */
+static bool addr_is_known(const struct conf_item *it, const struct conf_addr *a)
+{
+	const char *base = (const char *)addr_known;
+	int n;
+
+	if (!addr_known)
+		return false;
+	memcpy(&n, base + it->count_off, sizeof(n));
+	for (int k = 0; k < n; k++) {
+		const struct conf_addr *b =
+			(const struct conf_addr *)(base + it->off + (size_t)k * it->size);
+
+		if (b->family == a->family &&
+		    (a->family == AF_INET ? !memcmp(&a->v4, &b->v4, sizeof(a->v4)) :
+		     !memcmp(&a->v6, &b->v6, sizeof(a->v6))))
+			return true;
+	}
+	return false;
 }
 
 void conf_set_passthrough_check(conf_passthrough_check check)
@@ -86,8 +114,13 @@ int conf_parse_size(const char *s, uint64_t *bytes)
 
 	if (parse_double(s, &v, &e) < 0 || v < 0)
 		return -1;
+	while (*e == ' ' || *e == '\t')
+		e++;
 	switch (toupper((unsigned char)*e)) {
 	case '\0':
+	case 'B':
+		if (v != floor(v))
+			return -1;	/* a fraction of a byte */
 		break;
 	case 'K':
 		mul = 1024.0;
@@ -104,7 +137,7 @@ int conf_parse_size(const char *s, uint64_t *bytes)
 	default:
 		return -1;
 	}
-	if (*e == 'i' && mul > 1)
+	if ((*e == 'i' || *e == 'I') && mul > 1)
 		e++;
 	if (*e == 'B' || *e == 'b')
 		e++;
@@ -176,12 +209,31 @@ int conf_parse_cidr(const char *s, struct conf_cidr *out)
 			return -1;
 		out->prefix = (int)p;
 	}
-	/* Clear the host bits: 192.0.2.1/24 means 192.0.2.0/24. */
+	/* ::ffff:a.b.c.d/n is a.b.c.d/(n-96): the ACL judges mapped clients
+	   as IPv4, where a mapped prefix would never match. */
+	if (out->addr.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&out->addr.v6)) {
+		struct in_addr v4;
+
+		if (out->prefix < 96)
+			return -1;
+		memcpy(&v4, out->addr.v6.s6_addr + 12, 4);
+		out->addr.family = AF_INET;
+		out->addr.v4 = v4;
+		out->prefix -= 96;
+		max = 32;
+	}
+	/* Clear the host bits: 192.0.2.1/24 means 192.0.2.0/24 (as chrony).
+	   But a.b.c.d/0 with an address is a typo that would allow or deny
+	   everyone: "all" says that. */
 	uint8_t *b = out->addr.family == AF_INET ? (uint8_t *)&out->addr.v4 :
 						  out->addr.v6.s6_addr;
-	for (int bit = out->prefix; bit < max; bit++)
+	bool host = false;
+
+	for (int bit = out->prefix; bit < max; bit++) {
+		host |= (b[bit / 8] & (0x80u >> (bit % 8))) != 0;
 		b[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
-	return 0;
+	}
+	return out->prefix == 0 && host ? -1 : 0;
 }
 
 bool conf_cidr_match(const struct conf_cidr *c, const struct conf_addr *addr)
@@ -253,6 +305,14 @@ int conf_parse_ratelimit(const char *s, struct conf_ratelimit *out, char *why, s
 		return 0;
 	}
 	snprintf(buf, sizeof(buf), "%s", s);
+	if (!strtok_r(buf, " \t", &save)) {
+		snprintf(why, whylen, "empty value (off, on, or chrony's options)");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	save = NULL;
+	unsigned int seen = 0;
+
 	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		static const struct {
 			const char *name;
@@ -265,17 +325,22 @@ int conf_parse_ratelimit(const char *s, struct conf_ratelimit *out, char *why, s
 		};
 		size_t i;
 
-		if (!strcmp(tok, "kod")) {
-			rl.kod = true;
-			continue;
-		}
 		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-			if (!strcmp(tok, opts[i].name))
+			if (!strcasecmp(tok, opts[i].name))
 				break;
 		}
-		if (i == sizeof(opts) / sizeof(opts[0])) {
+		if (i == sizeof(opts) / sizeof(opts[0]) && strcasecmp(tok, "kod")) {
 			snprintf(why, whylen, "unknown option '%s' (interval, burst, leak, kod)", tok);
 			return -1;
+		}
+		if (seen & (1u << i)) {
+			snprintf(why, whylen, "%s given twice", tok);
+			return -1;
+		}
+		seen |= 1u << i;
+		if (i == sizeof(opts) / sizeof(opts[0])) {
+			rl.kod = true;
+			continue;
 		}
 		char *val = strtok_r(NULL, " \t", &save), *e;
 		long v;
@@ -305,8 +370,8 @@ struct parse_ctx {
 	struct conf_errors *errs;
 	int nerr;
 	int line;			/* current physical line */
-	int item_line[64];		/* where each table item was last set */
-	bool item_seen[64];
+	int item_line[CONF_TABLE_MAX];	/* where each table item was last set */
+	bool item_seen[CONF_TABLE_MAX];
 	char section[CONF_NAME_MAX];	/* from our reader, for messages */
 	int section_line[8];		/* line of each known section header */
 	/* reader state */
@@ -499,24 +564,29 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 			snprintf(why, whylen, "'%s' is not an absolute path", value);
 			return -1;
 		}
-		if ((it->flags & CONF_SOCKET) && *value &&
-		    conf_socket_path_ok(value, why, whylen) < 0)
+		if ((it->flags & CONF_SOCKET) && conf_socket_path_ok(value, why, whylen) < 0)
 			return -1;
-		if (it->type == CT_IFNAME && (!*value || strpbrk(value, "/:") || !ascii_graph(value))) {
+		if (it->type == CT_IFNAME && (!*value || strpbrk(value, "/:") || !ascii_graph(value) ||
+					      !strcmp(value, ".") || !strcmp(value, ".."))) {
 			snprintf(why, whylen, "'%s' is not an interface name", value);
 			return -1;
 		}
 		strcpy(field, value);
 		return 0;
-	case CT_ENUM:
-		if (enum_value(it->choices, value, (int *)field) < 0) {
-			char list[128];
+	case CT_ENUM: {
+		bool b;
 
-			conf_table_enum_list(it->choices, list, sizeof(list));
-			snprintf(why, whylen, "'%s' is not one of %s", value, list);
-			return -1;
-		}
-		return 0;
+		/* yes/no choices take every spelling a yes/no key takes */
+		if (enum_value(it->choices, value, (int *)field) == 0 ||
+		    (parse_bool(value, &b) == 0 &&
+		     enum_value(it->choices, b ? "yes" : "no", (int *)field) == 0))
+			return 0;
+		char list[128];
+
+		conf_table_enum_list(it->choices, list, sizeof(list));
+		snprintf(why, whylen, "'%s' is not one of %s", value, list);
+		return -1;
+	}
 	case CT_RATELIMIT:
 		return conf_parse_ratelimit(value, (struct conf_ratelimit *)field, why, whylen);
 	case CT_ADDR:
@@ -532,7 +602,7 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 				snprintf(why, whylen, "one address per line");
 				return -1;
 			}
-			if (*count + 1 + (it->type == CT_CIDR && !strcmp(tok, "all")) > it->max_count) {
+			if (*count + 1 + (it->type == CT_CIDR && !strcasecmp(tok, "all")) > it->max_count) {
 				snprintf(why, whylen, "too many entries (at most %d)", it->max_count);
 				return -1;
 			}
@@ -543,7 +613,22 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 					snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 address", tok);
 					return -1;
 				}
-			} else if (!strcmp(tok, "all")) {
+				if (a->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a->v6)) {
+					snprintf(why, whylen, "'%s' is an IPv4-mapped address: write it as IPv4",
+						 tok);
+					return -1;
+				}
+				for (int k = 0; k < *count; k++) {
+					const struct conf_addr *o = (const struct conf_addr *)
+						(field + it->size * (size_t)k);
+
+					if (o->family == a->family &&
+					    !memcmp(&o->v6, &a->v6, a->family == AF_INET ? 4 : 16)) {
+						snprintf(why, whylen, "%s is listed twice", tok);
+						return -1;
+					}
+				}
+			} else if (!strcasecmp(tok, "all")) {
 				struct conf_cidr *cd = (struct conf_cidr *)(field + it->size * (size_t)*count);
 
 				conf_parse_cidr("0.0.0.0/0", &cd[0]);
@@ -553,8 +638,8 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 				struct conf_cidr *cd = (struct conf_cidr *)(field + it->size * (size_t)*count);
 
 				if (conf_parse_cidr(tok, cd) < 0) {
-					snprintf(why, whylen, "'%s' is not an address or prefix (a.b.c.d/n, x::/n or all)",
-						 tok);
+					snprintf(why, whylen, "'%s' is not an address or prefix (a.b.c.d/n, x::/n or all; "
+						 "a prefix of 0 is all)", tok);
 					return -1;
 				}
 			}
@@ -596,6 +681,13 @@ static int handler(void *user, const char *section, const char *key, const char 
 			char pwhy[200] = "";
 
 			if (passthrough_check(key, value, pwhy, sizeof(pwhy)) == 0) {
+				for (int k = 0; k < p->conf.ptp.n_pass; k++) {
+					if (!strcmp(p->conf.ptp.pass[k].key, key)) {
+						add_error(p, p->line, "ptp.%s: repeated (first set on line %d)",
+							  key, p->conf.ptp.pass[k].line);
+						return 1;
+					}
+				}
 				if (p->conf.ptp.n_pass == CONF_MAX_PASSTHROUGH) {
 					add_error(p, p->line, "ptp.%s: too many linuxptp options", key);
 				} else if (strlen(key) >= CONF_NAME_MAX || strlen(value) >= CONF_PATH_MAX) {
@@ -696,9 +788,22 @@ static char *reader(char *str, int num, void *stream)
 			s[0] = '\0';
 		}
 	}
+	/* A byte-order mark some editors write before the first line. */
+	if (p->line == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
+		s += 3;
 	while (isspace((unsigned char)*s))
 		s++;
-	/* " # comment" after a value: inih only knows ';' inline. */
+	/* A comment line is nobody's business, however long. */
+	if (*s == '#' || *s == ';')
+		*s = '\0';
+	/* " # comment" and " ; comment" after a value: not part of the
+	   line's length. */
+	for (char *h = s; (h = strchr(h, ';')); h++) {
+		if (h > s && isspace((unsigned char)h[-1])) {
+			*h = '\0';
+			break;
+		}
+	}
 	for (char *h = s; (h = strchr(h, '#')); h++) {
 		if (h > s && isspace((unsigned char)h[-1])) {
 			*h = '\0';
@@ -729,6 +834,10 @@ static char *reader(char *str, int num, void *stream)
 					  t);
 			else if (!p->section_line[si])
 				p->section_line[si] = p->line;
+			/* inih would keep "[ log ]" as " log ", a section
+			   nobody knows, and skip its keys without a word */
+			snprintf(str, (size_t)num, "[%s]\n", t);
+			return str;
 		}
 	}
 	snprintf(str, (size_t)num, "%s\n", s);
@@ -772,7 +881,9 @@ static void check_whole(struct parse_ctx *p)
 	size_t ni_idx = (size_t)(ni - conf_table);
 
 	/* Addresses that must be on their section's interface (bindaddress),
-	   when a checker knows this host's interfaces. */
+	   when a checker knows this host's interfaces: new ones only.  One
+	   the running config already has may be away for a while (DHCP, IPv6
+	   DAD) and must not block an unrelated change. */
 	for (size_t i = 0; addr_check && i < conf_table_len; i++) {
 		const struct conf_item *it = &conf_table[i], *ifi;
 		const char *base = (const char *)&p->conf;
@@ -787,7 +898,7 @@ static void check_whole(struct parse_ctx *p)
 			const struct conf_addr *a =
 				(const struct conf_addr *)(base + it->off + (size_t)k * it->size);
 
-			if (addr_check(base + ifi->off, a, why, sizeof(why)) < 0)
+			if (!addr_is_known(it, a) && addr_check(base + ifi->off, a, why, sizeof(why)) < 0)
 				add_error(p, p->item_line[i], "%s.%s: %s", it->section, it->key, why);
 		}
 	}
@@ -899,8 +1010,14 @@ void conf_errors_report(const struct conf_errors *e, void (*report)(const char *
 
 int conf_socket_path_ok(const char *path, char *why, size_t whylen)
 {
+	struct sockaddr_un sa;
 	struct stat st;
 
+	if (!*path || strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(why, whylen, "a socket path has 1 to %zu characters",
+			 sizeof(sa.sun_path) - 1);
+		return -1;
+	}
 	if (lstat(path, &st) < 0 || S_ISSOCK(st.st_mode))
 		return 0;
 	snprintf(why, whylen, "%s exists and is not a socket (it would have to be removed)",

@@ -103,6 +103,7 @@ struct bridge_conf {
 		uint64_t clientloglimit;	/**< bytes */
 		int hwtimestamp;	/**< enum conf_hwts */
 		int local_stratum;	/**< 0 = off */
+		double max_answer_delay;	/**< s: older requests are dropped */
 		bool serve_unsynced;
 		int workers;
 	} ntp;
@@ -112,7 +113,6 @@ struct bridge_conf {
 		char group[CONF_NAME_MAX];
 		char user[CONF_NAME_MAX];
 		char pidfile[CONF_PATH_MAX];
-		char statedir[CONF_PATH_MAX];
 	} control;
 
 	struct {
@@ -151,6 +151,10 @@ typedef int (*conf_addr_check)(const char *ifname, const struct conf_addr *a,
 /** Check the addresses of CONF_LOCAL_ADDR keys (ntp.bindaddress) against
     their section's interface with this checker (NULL: not checked). */
 void conf_set_addr_check(conf_addr_check check);
+
+/** Addresses already in known (the running config, or the file before an
+    edit) are not checked; NULL: every one is. */
+void conf_set_addr_known(const struct bridge_conf *known);
 
 /** Let [ptp] keys unknown to us through when this checker accepts them. */
 void conf_set_passthrough_check(conf_passthrough_check check);

@@ -128,7 +128,11 @@ int conf_file_set(const char *path, const char *section, const char *key,
 	if (conf_file_read(path, &old, &olen, errs) < 0)
 		goto out;
 
-	snprintf(line, sizeof(line), "%s = %s\n", key, value);
+	if (snprintf(line, sizeof(line), "%s = %s\n", key, value) >= (int)sizeof(line)) {
+		file_error(errs, path, "%s.%s: line too long (at most %d characters)", section, key,
+			   LINE_MAX_LEN - 2);
+		goto out;
+	}
 	/* Replace the first line of the key in its section, drop its other
 	   lines; or add it at the end of the section, or a new section. */
 	for (s = old; *s; s = e) {

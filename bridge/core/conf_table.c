@@ -104,7 +104,7 @@ const struct conf_item conf_table[] = {
 	SCALAR("clock", "utc_offset", CT_INT, "37", 0, 1000, 0, NULL, clock.utc_offset, LIVE,
 	       "TAI-UTC (s) when neither the grandmaster nor the leap file gives it"),
 	SCALAR("clock", "leapfile", CT_PATH, "/usr/share/zoneinfo/leap-seconds.list", 0, 0, 0, NULL,
-	       clock.leapfile, "phc", "leap-seconds.list, the fallback source of TAI-UTC"),
+	       clock.leapfile, "phc", "leap-seconds.list, the fallback source of TAI-UTC; empty: none"),
 	SCALAR("clock", "holdover_drift", CT_DOUBLE, "1.0", 0, 1000, 0, NULL, clock.holdover_drift,
 	       LIVE, "ppm: root dispersion grows by this x holdover age"),
 	SCALAR("clock", "holdover_max", CT_DURATION, "1h", 0, 1e9, 0, NULL, clock.holdover_max,
@@ -126,11 +126,13 @@ const struct conf_item conf_table[] = {
 	SCALAR("ntp", "port", CT_INT, "123", 1, 65535, 0, NULL, ntp.port, "ntp",
 	       "UDP port the server answers on"),
 	LIST("ntp", "allow", CT_CIDR, ntp.allow, ntp.n_allow, LIVE,
-	     "clients allowed (CIDR list or all; repeatable); none: nothing is served"),
+	     "clients allowed (CIDR list or all; repeatable); none: nothing is served; "
+	     "host bits are cleared (192.0.2.1/24 is 192.0.2.0/24), ::ffff:a.b.c.d/n is IPv4"),
 	LIST("ntp", "deny", CT_CIDR, ntp.deny, ntp.n_deny, LIVE,
 	     "clients denied (CIDR list or all; repeatable); the longest prefix wins"),
 	SCALAR("ntp", "ratelimit", CT_RATELIMIT, "off", 0, 0, 0, NULL, ntp.ratelimit, LIVE,
-	       "off, or chrony's options: interval I burst B leak L [kod]"),
+	       "off, on (interval 3 burst 8 leak 2), or chrony's options: interval I (-19..12) "
+	       "burst B (1..255) leak L (1..4) [kod], each at most once"),
 	SCALAR("ntp", "clientloglimit", CT_SIZE, "8M", 4096, 4.0 * 1024 * 1024 * 1024, 0, NULL,
 	       ntp.clientloglimit, "ntp", "memory for the per-client log (K/M/G)"),
 	SCALAR("ntp", "hwtimestamp", CT_ENUM, "auto", 0, 0, 0, yes_no_auto, ntp.hwtimestamp, "ntp",
@@ -139,6 +141,10 @@ const struct conf_item conf_table[] = {
 	       "serve the system clock at this stratum without PTP (0: off), like local"),
 	SCALAR("ntp", "serve_unsynced", CT_BOOL, "no", 0, 0, 0, NULL, ntp.serve_unsynced, LIVE,
 	       "answer (leap 3) before the first lock instead of staying silent"),
+	SCALAR("ntp", "max_answer_delay", CT_DURATION, "50ms", 0.001, 10, 0, NULL,
+	       ntp.max_answer_delay, LIVE,
+	       "a request that waited longer than this (from its receive stamp) is dropped, "
+	       "not answered late; sizes the receive buffer"),
 	SCALAR("ntp", "workers", CT_INT, "1", 1, PB_NTP_MAX_WORKERS, 0, NULL, ntp.workers, "ntp",
 	       "NTP worker threads (SO_REUSEPORT); 1 runs in the core loop"),
 
@@ -146,13 +152,11 @@ const struct conf_item conf_table[] = {
 	SCALAR("control", "socket", CT_PATH, PB_DEFAULT_SOCKET, 0, 0, CONF_SOCKET, NULL, control.socket,
 	       "ptp bridged", "UNIX socket bridgectl talks to"),
 	SCALAR("control", "group", CT_STRING, "ptpbridge", 0, 0, 0, NULL, control.group, AT_START,
-	       "group allowed read-only commands (changes need root)"),
+	       "group allowed read-only commands (changes need root); empty: root only"),
 	SCALAR("control", "user", CT_STRING, "", 0, 0, 0, NULL, control.user, AT_START,
 	       "run as this user with only the capabilities needed (empty: root)"),
 	SCALAR("control", "pidfile", CT_PATH, "/run/ptpbridge/bridged.pid", 0, 0, 0, NULL,
-	       control.pidfile, AT_START, "where bridged writes its process ID"),
-	SCALAR("control", "statedir", CT_PATH, "/var/lib/ptpbridge", 0, 0, 0, NULL,
-	       control.statedir, AT_START, "directory for state kept across restarts"),
+	       control.pidfile, AT_START, "where bridged writes its process ID; empty: no pidfile"),
 
 	/* [log] */
 	SCALAR("log", "level", CT_ENUM, "info", 0, 0, 0, levels, log.level, LIVE,
@@ -164,6 +168,8 @@ const struct conf_item conf_table[] = {
 };
 
 const size_t conf_table_len = sizeof(conf_table) / sizeof(conf_table[0]);
+_Static_assert(sizeof(conf_table) / sizeof(conf_table[0]) <= CONF_TABLE_MAX,
+	       "CONF_TABLE_MAX: more keys than the parser has room for");
 
 const struct conf_item *conf_table_find(const char *section, const char *key)
 {

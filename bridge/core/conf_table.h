@@ -58,6 +58,8 @@ struct conf_item {
 
 extern const struct conf_item conf_table[];
 extern const size_t conf_table_len;
+/** Room for per-key state in the parser (conf.c): conf_table.c asserts it. */
+#define CONF_TABLE_MAX	64
 extern const char *const conf_sections[];
 /** The modules a change of a pass-through [ptp] key restarts. */
 extern const char *const conf_passthrough_restarts;

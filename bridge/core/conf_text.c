@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bridge/core/conf.h"
@@ -24,14 +25,27 @@ static void format_size(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
+/* The shortest text of v that reads back as v (show prints a file that
+   loads the same), then unit. */
+static void format_double(double v, const char *unit, char *buf, size_t len)
+{
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g%s", prec, v, unit);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
 static void format_duration(double v, char *buf, size_t len)
 {
 	if (v >= 3600 && fmod(v, 3600) == 0)
-		snprintf(buf, len, "%gh", v / 3600);
+		format_double(v / 3600, "h", buf, len);
 	else if (v >= 60 && fmod(v, 60) == 0)
-		snprintf(buf, len, "%gm", v / 60);
+		format_double(v / 60, "m", buf, len);
+	else if (v > 0 && v < 1 && (v * 1000) / 1000 == v && fmod(v * 1000, 1) == 0)
+		format_double(v * 1000, "ms", buf, len);
 	else
-		snprintf(buf, len, "%gs", v);
+		format_double(v, "s", buf, len);
 }
 
 static const char *enum_name(const struct conf_enum *ch, int v)
@@ -59,7 +73,7 @@ static int format_item(const struct bridge_conf *c, const struct conf_item *it,
 		snprintf(buf, len, "%d", *(const int *)field);
 		break;
 	case CT_DOUBLE:
-		snprintf(buf, len, "%g", *(const double *)field);
+		format_double(*(const double *)field, "", buf, len);
 		break;
 	case CT_SIZE:
 		format_size(*(const uint64_t *)field, buf, len);
@@ -235,7 +249,11 @@ void conf_text_man(FILE *fp)
 	      "with the sections\n.BR [ptp] ,\n.BR [clock] ,\n.BR [ntp] ,\n.BR [control] ,\n"
 	      "and\n.BR [log] .\nLines are\n.IR \"key = value\" ;\n"
 	      "comments start with # or ; at the start of a line, or after a blank.\n"
-	      "Sizes take K, M or G (powers of 1024); durations take ms, s, m, h or d.\n"
+	      "A line has at most 198 characters, comments after a value included.\n"
+	      "Integers are decimal.\n"
+	      "Sizes are whole bytes, or take K, M or G (powers of 1024; KiB, MB and a\n"
+	      "blank before the unit are read the same); durations take ms, s, m, h or d.\n"
+	      "yes/no keys also take on/off, true/false and 1/0, in any case.\n"
 	      "A key marked repeatable may appear several times; its values add up.\n"
 	      "Errors are reported as\n.IR FILE:LINE:\\ section.key:\\ reason ,\n"
 	      "and a file with any error is not applied at all.\n"
@@ -252,9 +270,11 @@ void conf_text_man(FILE *fp)
 			if (strcmp(it->section, conf_sections[s]))
 				continue;
 			fprintf(fp, ".TP\n.B %s\n", it->key);
-			fprintf(fp, ".RI \"(%s%s%s\"", type_name(it),
-				(it->flags & CONF_REPEAT) ? ", repeatable" : "",
+			fprintf(fp, ".RI \"(%s%s\"", type_name(it),
 				(it->flags & CONF_REQUIRED) ? ", required" : "");
+			if (it->flags & CONF_REPEAT)
+				fprintf(fp, " \", repeatable, at most %d%s\"", it->max_count,
+					it->type == CT_CIDR ? " (all counts 2)" : "");
 			if (it->type == CT_ENUM) {
 				char list[128];
 
@@ -267,6 +287,15 @@ void conf_text_man(FILE *fp)
 				conf_table_range_text(it, rng, sizeof(rng));
 				fprintf(fp, " \", range %s\"", rng);
 			}
+			if (it->type == CT_SIZE) {
+				char lo[32], hi[32];
+
+				format_size((uint64_t)it->min, lo, sizeof(lo));
+				format_size((uint64_t)it->max, hi, sizeof(hi));
+				fprintf(fp, " \", range %s..%s\"", lo, hi);
+			}
+			if (it->type == CT_IFNAME || it->type == CT_STRING || it->type == CT_PATH)
+				fprintf(fp, " \", at most %zu characters\"", it->size - 1);
 			if (it->def && *it->def)
 				fprintf(fp, " \", default \" \"%s\"", it->def);
 			fputs(" )\n", fp);

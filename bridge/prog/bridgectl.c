@@ -78,6 +78,18 @@ static void print_conf_error(const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
+/* A file as it is, addresses not checked against the interfaces: to find
+   the socket, or to know what an edit adds. */
+static int load_unchecked(const char *file, struct bridge_conf *c)
+{
+	int rc;
+
+	conf_set_addr_check(NULL);
+	rc = access(file, R_OK) == 0 ? conf_load(file, c, NULL) : -1;
+	conf_set_addr_check(phc_addr_check);
+	return rc;
+}
+
 /* The socket: -s, else the config file's [control] socket, else default. */
 static const char *find_socket(void)
 {
@@ -85,7 +97,7 @@ static const char *find_socket(void)
 
 	if (socket_path)
 		return socket_path;
-	if (access(config_file, R_OK) == 0 && conf_load(config_file, &c, NULL) == 0)
+	if (load_unchecked(config_file, &c) == 0)
 		return c.control.socket;
 	return PB_DEFAULT_SOCKET;
 }
@@ -294,6 +306,7 @@ static int same_file(const char *a, const char *b)
 
 static int config_set(const char *arg, const char *value)
 {
+	static struct bridge_conf before;
 	struct conf_errors *e = calloc(1, sizeof(*e));
 	char section[CONF_NAME_MAX], running[CONF_PATH_MAX];
 	struct json_object *req, *reply, *ok, *err;
@@ -307,6 +320,9 @@ static int config_set(const char *arg, const char *value)
 		return 2;
 	}
 	live = daemon_config_file(running, sizeof(running));
+	/* Only an address the edit adds must be on the interface now. */
+	if (load_unchecked(config_file, &before) == 0)
+		conf_set_addr_known(&before);
 	/* Kept, to put back when the daemon cannot apply the change. */
 	if (conf_file_read(config_file, &old, &old_len, e) < 0 ||
 	    conf_file_set(config_file, section, key, value, e) < 0) {

@@ -457,9 +457,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(errs);
-	/* From now on (reload, --check) a bindaddress must be on the ntp
-	   interface; at start a missing one is the ntp module's failure, so
-	   that the box still comes up while DHCP or DAD is not done. */
+	/* From now on (reload, --check) a new bindaddress must be on the ntp
+	   interface; at start a missing one is waited for (ntp/ follows the
+	   interface's addresses), so the box comes up before DHCP or DAD is
+	   done. */
 	conf_set_addr_check(phc_addr_check);
 	if (check) {
 		if (conf_load(file, &conf, errs = calloc(1, sizeof(*errs))) < 0) {
@@ -473,6 +474,7 @@ int main(int argc, char **argv)
 	}
 	log_init("bridged", (enum log_target)conf.log.target,
 		 debug ? LOG_DEBUG : conf.log.level, foreground);
+	conf_set_addr_known(&conf);	/* a reload checks only new addresses */
 	if (!foreground && daemonize() < 0) {
 		log_error("cannot detach: %s", strerror(errno));
 		return 1;

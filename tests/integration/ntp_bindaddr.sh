@@ -66,6 +66,16 @@ ip -n "$NS_S" addr del "$A4/24" dev "$IF_S"
 tl_expect "an address that leaves is seen" wait_state "$A4" absent
 tl_expect "status warns again" \
 	bash -c "'$BRIDGECTL' -s '$TL_TMP/bridged.sock' status | grep -q '! .*bindaddress $A4 is not on'"
+# While it is away, nothing else is blocked: an unrelated change reloads,
+# and bridgectl finds the socket from the file.
+tl_expect "an unrelated config set still reloads" \
+	bash -c "'$BRIDGECTL' -s '$TL_TMP/bridged.sock' -f '$TL_TMP/bridge.conf' config set log.level debug |
+		 grep -q 'reloaded'"
+tl_expect "bridgectl -f FILE finds the daemon's socket in the file" \
+	bash -c "'$BRIDGECTL' -f '$TL_TMP/bridge.conf' status | grep -q '^NTP server'"
+tl_expect "a new address that is not there is still refused" \
+	bash -c "! '$BRIDGECTL' -f '$TL_TMP/bridge.conf' config set ntp.bindaddress 10.$NTP_NET.99 \
+		 > '$TL_TMP/new.out' 2>&1 && grep -q '10.$NTP_NET.99 is not an address of $IF_S' '$TL_TMP/new.out'"
 ip -n "$NS_S" addr add "$A4/24" dev "$IF_S"
 tl_expect "when it comes back it is present" wait_state "$A4" present
 tl_expect "and answered again" answers "$A4"

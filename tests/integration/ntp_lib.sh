@@ -41,7 +41,6 @@ ntp_conf() {
 		echo "[control]"
 		echo "socket = ${NTP_SOCK:-$TL_TMP/bridged.sock}"
 		echo "pidfile = $TL_TMP/bridged.pid"
-		echo "statedir = $TL_TMP"
 		echo "[log]"
 		echo "level = info"
 	} > "$TL_TMP/bridge.conf"

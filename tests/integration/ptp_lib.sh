@@ -140,7 +140,6 @@ hwtimestamp = yes
 [control]
 socket = $TL_TMP/$name/bridged.sock
 pidfile = $TL_TMP/$name/bridged.pid
-statedir = $TL_TMP/$name
 
 [log]
 target = stderr

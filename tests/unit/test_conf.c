@@ -402,6 +402,107 @@ static void set_in_file(void **state)
 	unlink(path);
 }
 
+/* What a review of every key's parser against bridge.conf(5) found
+   (issue 18): each was accepted silently, or refused in one spelling and
+   not another. */
+static void review_of_the_parsers(void **state)
+{
+	char long_comment[300], long_value[300], buf[256], path[] = "/tmp/test_conf_XXXXXX";
+	int fd;
+
+	/* Blanks in a section header: its keys were all ignored. */
+	assert_int_equal(load(BASE "[ log ]\nlevel = bogus\n"), -1);
+	assert_true(has_error("t.conf:6: log.level: 'bogus' is not one of"));
+	assert_int_equal(load(BASE "[ clock ]\nholdover_max = 2h\n"), 0);
+	assert_true(conf.clock.holdover_max == 7200.0);
+	/* A byte-order mark before the first header. */
+	assert_int_equal(load("\xef\xbb\xbf[bogus]\n" BASE), -1);
+	assert_true(has_error("[bogus]: unknown section"));
+	/* A comment is not a line too long. */
+	memset(long_comment, 'x', sizeof(long_comment));
+	long_comment[0] = '#';
+	long_comment[250] = '\0';
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text), BASE "%s\nport = 1123 ; %s\n", long_comment,
+			 long_comment + 60);
+		assert_int_equal(load(text), 0);
+		assert_int_equal(conf.ntp.port, 1123);
+	}
+	/* An empty ratelimit was "on". */
+	assert_int_equal(load(BASE "ratelimit =\n"), -1);
+	assert_true(has_error("ntp.ratelimit: empty value"));
+	assert_int_equal(load(BASE "ratelimit = interval 3 interval 5\n"), -1);
+	assert_true(has_error("ntp.ratelimit: interval given twice"));
+	assert_int_equal(load(BASE "ratelimit = Interval 4 KOD\n"), 0);
+	assert_true(conf.ntp.ratelimit.kod && conf.ntp.ratelimit.interval == 4);
+	/* Socket paths: empty bound an abstract socket of NULs; too long
+	   failed only at start. */
+	assert_int_equal(load(BASE "[control]\nsocket =\n"), -1);
+	assert_true(has_error("control.socket: a socket path has 1 to 107 characters"));
+	memset(long_value, 'a', sizeof(long_value));
+	long_value[0] = '/';
+	long_value[120] = '\0';
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text), BASE "[control]\nsocket = %s\n", long_value);
+		assert_int_equal(load(text), -1);
+		assert_true(has_error("control.socket: a socket path has 1 to 107 characters"));
+	}
+	/* IPv4-mapped prefixes are IPv4 (the ACL matches mapped clients so);
+	   a /0 with an address is a typo for everyone. */
+	assert_int_equal(load(BASE "allow = ::ffff:192.0.2.0/120\n"), 0);
+	assert_int_equal(conf.ntp.allow[0].addr.family, AF_INET);
+	assert_int_equal(conf.ntp.allow[0].prefix, 24);
+	assert_int_equal(load(BASE "allow = 192.0.2.1/0\n"), -1);
+	assert_true(has_error("a prefix of 0 is all"));
+	assert_int_equal(load(BASE "deny = ALL\nallow = 192.0.2.0/24\n"), 0);
+	assert_int_equal(conf.ntp.n_deny, 2);
+	assert_int_equal(load(BASE "bindaddress = ::ffff:192.0.2.1\n"), -1);
+	assert_true(has_error("IPv4-mapped address: write it as IPv4"));
+	assert_int_equal(load(BASE "bindaddress = 192.0.2.1\nbindaddress = 192.0.2.1\n"), -1);
+	assert_true(has_error("192.0.2.1 is listed twice"));
+	/* Sizes: one spelling per unit no more. */
+	assert_int_equal(load(BASE "clientloglimit = 8 M\n"), 0);
+	assert_int_equal(conf.ntp.clientloglimit, 8 << 20);
+	assert_int_equal(load(BASE "clientloglimit = 8MIB\n"), 0);
+	assert_int_equal(load(BASE "clientloglimit = 8388608B\n"), 0);
+	assert_int_equal(conf.ntp.clientloglimit, 8 << 20);
+	assert_int_equal(load(BASE "clientloglimit = 4095.5\n"), -1);
+	/* yes/no choices take what yes/no keys take. */
+	assert_int_equal(load(BASE "hwtimestamp = off\n"), 0);
+	assert_int_equal(conf.ntp.hwtimestamp, CONF_HWTS_NO);
+	assert_int_equal(load("[ptp]\ninterface = ..\n[ntp]\ninterface = eth1\n"), -1);
+	assert_true(has_error("'..' is not an interface name"));
+	/* A linuxptp key given twice: linuxptp took the last, get the first. */
+	conf_set_passthrough_check(ptp_conf_check);
+	assert_int_equal(load(BASE "[ptp]\nlogSyncInterval = 1\nlogSyncInterval = 3\n"), -1);
+	assert_true(has_error("ptp.logSyncInterval: repeated (first set on line 6)"));
+	conf_set_passthrough_check(NULL);
+	/* show kept 6 digits: 1234567 came back as 1.23457e+06. */
+	assert_int_equal(load(BASE "[clock]\nstep_threshold = 1234567\nholdover_drift = 0.1234567\n"
+			      "[ntp]\nmax_answer_delay = 20ms\n"), 0);
+	assert_int_equal(conf_text_get(&conf, "clock", "step_threshold", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "1234567s");
+	assert_int_equal(conf_text_get(&conf, "clock", "holdover_drift", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0.1234567");
+	assert_int_equal(conf_text_get(&conf, "ntp", "max_answer_delay", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "20ms");
+	/* config set of a value too long for a line glued the next line on. */
+	long_value[120] = 'a';
+	long_value[250] = '\0';
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, BASE, strlen(BASE)), (ssize_t)strlen(BASE));
+	close(fd);
+	assert_int_equal(conf_file_set(path, "ntp", "bindaddress", long_value, &errs), -1);
+	assert_true(has_error("ntp.bindaddress: line too long"));
+	assert_string_equal(read_all(path), BASE);
+	unlink(path);
+}
+
 static void man_page_lists_every_key(void **state)
 {
 	char *text = NULL;
@@ -448,6 +549,7 @@ int main(void)
 		cmocka_unit_test(show_round_trips),
 		cmocka_unit_test(get_values),
 		cmocka_unit_test(set_in_file),
+		cmocka_unit_test(review_of_the_parsers),
 		cmocka_unit_test(man_page_lists_every_key),
 		cmocka_unit_test(file_errors),
 	};

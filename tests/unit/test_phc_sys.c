@@ -266,6 +266,13 @@ static void steps_only_early(void **state)
 	assert_int_equal(m.steps, 0);
 	assert_true(sys_error() < 0.5 * NS);
 	assert_true(m.freq_ppb <= -400000);
+	phc_sys_stop();
+
+	/* step_threshold 0 means never (it stepped on every update) */
+	start(0.5 * NS, 0, "step_threshold = 0\nstep_limit = -1\n");
+	for (i = 0; i < 4 * 20; i++)
+		step_time();
+	assert_int_equal(m.steps, 0);
 }
 
 static void follows_the_filtered_offset(void **state)
