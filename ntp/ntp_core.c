@@ -34,6 +34,7 @@ void ntp_core_conf_set(struct ntp_core_conf *cc, const struct bridge_conf *c)
 	cc->kod = c->ntp.ratelimit.enabled && c->ntp.ratelimit.kod;
 	cc->serve_unsynced = c->ntp.serve_unsynced;
 	cc->local_stratum = c->ntp.local_stratum;
+	cc->max_age_ns = (int64_t)(c->ntp.max_answer_delay * 1e9);
 }
 
 void ntp_core_local_snapshot(struct ref_snapshot *s, int stratum, const struct timespec *now)

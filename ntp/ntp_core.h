@@ -30,6 +30,7 @@ struct ntp_core_conf {
 	bool serve_unsynced;
 	int local_stratum;		/**< 0: off */
 	int precision;			/**< log2 s of the clock, measured */
+	int64_t max_age_ns;		/**< a request older than this is not answered */
 };
 
 /** The reference as a batch of responses carries it (read once per batch). */

@@ -97,6 +97,7 @@ struct batch_ref {
 	struct phc_model model;
 	struct phc_sysadj adj;
 	uint32_t rx_bit_ps;	/**< NIC B's time per bit on the wire, ps (0: unknown) */
+	int64_t recv_ns;	/**< system time when the batch was received */
 };
 
 static void batch_ref_read(const struct ntp_io_server *srv, struct batch_ref *br)
@@ -295,6 +296,14 @@ static void process_one(struct ntp_worker *w, struct nsock *s, int i,
 	} else {
 		clock_gettime(CLOCK_REALTIME, &rxts);
 		STAT_INC(w, rx_ts_daemon);
+	}
+	/* Past the rate we can answer, answer fewer requests on time rather
+	   than all of them late (the receive buffer is sized to match,
+	   ntp_server.c). */
+	if (br->recv_ns - ((int64_t)rxts.tv_sec * 1000000000LL + rxts.tv_nsec) >
+	    srv->core.max_age_ns && srv->core.max_age_ns > 0) {
+		STAT_INC(w, dropped_late);
+		return;
 	}
 
 	j = *ntx;
@@ -524,6 +533,7 @@ void ntp_io_serve(struct ntp_worker *w, struct nsock *s, short revents)
 			break;
 		if (rounds > 0)
 			batch_ref_read(w->srv, &br);
+		br.recv_ns = realtime_ns();
 		ntx = 0;
 		for (i = 0; i < n; i++)
 			process_one(w, s, i, &br, &ntx);

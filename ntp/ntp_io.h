@@ -45,7 +45,7 @@ struct ntp_stats {
 	uint64_t kod_sent;		/**< KoD RATE responses */
 	uint64_t dropped_unsynced;	/**< not served: unsynchronised and serve_unsynced = no */
 	uint64_t dropped_broadcast;	/**< sent to a broadcast/multicast address, or from one */
-	uint64_t dropped_nolog;		/**< (unused when the log has room: LRU evicts) */
+	uint64_t dropped_late;		/**< waited longer than max_answer_delay: not answered */
 	uint64_t send_errors;
 	uint64_t rx_ts_hw;		/**< RX stamps from the NIC */
 	uint64_t rx_ts_sw;		/**< RX stamps from the kernel */

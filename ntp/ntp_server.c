@@ -54,6 +54,7 @@ static struct {
 	struct loop_timer *phc_timer;
 	char ts_mode[128];
 	char ifname[IFNAMSIZ];
+	bool rcvbuf_said;		/* the short receive buffer was logged */
 } srv;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -256,12 +257,45 @@ static void sock_cb(int fd, short revents, void *arg)
 	ntp_io_serve(s->w, s, revents);
 }
 
+/*
+ * The receive queue holds what one worker answers within max_answer_delay
+ * and no more: a request queued behind that many would be dropped as late
+ * anyway, after costing a read, while one the kernel drops at a full
+ * queue costs us nothing.  The rate is what one worker answered here
+ * (basic mode, docs/performance.md); the size per request is the kernel's
+ * memory for it (skb truesize: 832 B for a 48-byte request on veth and
+ * loopback, up to about 2 KiB on NICs with half-page receive buffers).
+ */
+#define RCV_RATE	250000.0	/* requests/s */
+#define RCV_TRUESIZE	1024.0		/* bytes per queued request */
+#define RCV_MIN		(256 << 10)
+#define RCV_MAX		(64 << 20)
+
+static void rcvbuf_set(int fd, double bound_s)
+{
+	double want = bound_s * RCV_RATE * RCV_TRUESIZE;
+	int half, got = 0;
+	socklen_t gl = sizeof(got);
+
+	want = want < RCV_MIN ? RCV_MIN : want > RCV_MAX ? RCV_MAX : want;
+	half = (int)(want / 2);		/* the kernel doubles it */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &half, sizeof(half)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &half, sizeof(half));
+	if (srv.rcvbuf_said || getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) < 0 ||
+	    got >= want * 0.9)
+		return;
+	srv.rcvbuf_said = true;
+	log_warn("ntp: receive buffer %d KiB, %.0f KiB wanted for max_answer_delay %.0f ms "
+		 "(net.core.rmem_max; CAP_NET_ADMIN lifts it)", got >> 10, want / 1024,
+		 bound_s * 1e3);
+}
+
 static int open_socket(const struct bridge_conf *c, const struct conf_addr *a, int family,
 		       bool reuseport)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int fd, on = 1, tsflags, rcvbuf = 4 << 20;
+	int fd, on = 1, tsflags;
 	char buf[64];
 
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -274,7 +308,7 @@ static int open_socket(const struct bridge_conf *c, const struct conf_addr *a, i
 		log_error("ntp: SO_REUSEPORT: %m");
 		goto fail;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	rcvbuf_set(fd, c->ntp.max_answer_delay);
 	if (c->ntp.interface[0] &&
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, c->ntp.interface,
 		       strlen(c->ntp.interface)) < 0) {
@@ -606,6 +640,8 @@ int ntp_server_reload(const struct bridge_conf *c)
 	if (srv.nworkers != 1)
 		return 1;
 	ntp_core_conf_set(&srv.io.core, c);
+	for (int k = 0; k < srv.w[0]->nsocks; k++)
+		rcvbuf_set(srv.w[0]->socks[k].fd, c->ntp.max_answer_delay);
 	return 0;
 }
 

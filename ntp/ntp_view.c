@@ -21,6 +21,7 @@ static const struct {
 	{ "ntp_dropped_mode", "NTP dropped (not a request)" },
 	{ "ntp_dropped_unsynced", "NTP dropped (unsynchronised)" },
 	{ "ntp_dropped_broadcast", "NTP dropped (broadcast)" },
+	{ "ntp_dropped_late", "NTP dropped (waited too long)" },
 	{ "ntp_send_errors", "NTP send errors" },
 	{ "ntp_hw_rx_timestamps", "NTP hardware RX timestamps" },
 	{ "ntp_kernel_rx_timestamps", "NTP kernel RX timestamps" },

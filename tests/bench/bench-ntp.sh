@@ -22,6 +22,9 @@ LOAD=$BUILD/bench/ntpload
 ECHO=$BUILD/bench/ntpecho
 
 tl_init bench_ntp
+for b in "$LOAD" "$ECHO"; do
+	[ -x "$b" ] || { tl_fail "$b is missing: make bench-ntp builds it"; tl_finish; }
+done
 ntp_net || { tl_fail "namespaces"; tl_finish; }
 ip -n "$NS_C" route add local 10.240.0.0/15 dev lo
 ip -n "$NS_S" route add 10.240.0.0/15 via "$CLI"

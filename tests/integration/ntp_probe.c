@@ -11,8 +11,9 @@
  *   -M      a mode 7 MON_GETLIST_1 request (ntpd's monlist)
  *   -P      a new socket (new source port) for every request, as chronyd
  *
- * Prints one line per response and a summary:
- *   sent N received M kod K maxlen L minlen L
+ * Prints one line per response (held = its transmit minus its receive
+ * timestamp: how long the server kept the request) and a summary:
+ *   sent N received M kod K maxlen L minlen L maxheld_ms H
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,11 +53,46 @@ static int open_sock(const char *src)
 	return fd;
 }
 
+static struct {
+	int received, kod, maxlen, minlen;
+	double maxheld_ms;
+} got;
+
+static double ntp_ts_s(const uint8_t *p)
+{
+	uint32_t sec = (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+	uint32_t frac = (uint32_t)p[4] << 24 | p[5] << 16 | p[6] << 8 | p[7];
+
+	return sec + frac / 4294967296.0;
+}
+
+static void response(const uint8_t *r, ssize_t n)
+{
+	double held;
+
+	got.received++;
+	if (n > got.maxlen)
+		got.maxlen = (int)n;
+	if (!got.minlen || n < got.minlen)
+		got.minlen = (int)n;
+	if (n < 48) {
+		printf("response len=%zd\n", n);
+		return;
+	}
+	if (r[1] == 0 && !memcmp(r + 12, "RATE", 4))
+		got.kod++;
+	held = (ntp_ts_s(r + 40) - ntp_ts_s(r + 32)) * 1e3;
+	if (held > got.maxheld_ms)
+		got.maxheld_ms = held;
+	printf("response len=%zd leap=%d version=%d mode=%d stratum=%d refid=%02x%02x%02x%02x held=%.3fms\n",
+	       n, r[0] >> 6, (r[0] >> 3) & 7, r[0] & 7, r[1], r[12], r[13], r[14], r[15], held);
+}
+
 int main(int argc, char **argv)
 {
 	const char *src = NULL;
 	int ver = 4, mode = 3, len = 48, ext = 0, monlist = 0, newport = 0, count = 1, gap = 0, wait = 1000;
-	int fd, opt, i, received = 0, kod = 0, maxlen = 0, minlen = 0;
+	int fd, opt, i;
 	struct sockaddr_in dst;
 	uint8_t pkt[1024], r[2048];
 	uint64_t deadline;
@@ -141,18 +177,7 @@ int main(int argc, char **argv)
 
 			if (n < 0)
 				break;
-			received++;
-			if (n > maxlen)
-				maxlen = n;
-			if (!minlen || n < minlen)
-				minlen = n;
-			if (n >= 48 && r[1] == 0 && !memcmp(r + 12, "RATE", 4))
-				kod++;
-			if (n >= 48)
-				printf("response len=%zd leap=%d version=%d mode=%d stratum=%d refid=%02x%02x%02x%02x\n",
-				       n, r[0] >> 6, (r[0] >> 3) & 7, r[0] & 7, r[1], r[12], r[13], r[14], r[15]);
-			else
-				printf("response len=%zd\n", n);
+			response(r, n);
 		}
 		if (newport && i + 1 < count) {
 			close(fd);
@@ -172,21 +197,10 @@ int main(int argc, char **argv)
 		n = recv(fd, r, sizeof(r), 0);
 		if (n < 0)
 			break;
-		received++;
-		if (n > maxlen)
-			maxlen = n;
-		if (!minlen || n < minlen)
-			minlen = n;
-		if (n >= 48 && r[1] == 0 && !memcmp(r + 12, "RATE", 4))
-			kod++;
-		if (n >= 48)
-			printf("response len=%zd leap=%d version=%d mode=%d stratum=%d refid=%02x%02x%02x%02x\n",
-			       n, r[0] >> 6, (r[0] >> 3) & 7, r[0] & 7, r[1], r[12], r[13], r[14], r[15]);
-		else
-			printf("response len=%zd\n", n);
+		response(r, n);
 	}
-	printf("sent %d received %d kod %d maxlen %d minlen %d\n", count, received, kod, maxlen,
-	       minlen);
+	printf("sent %d received %d kod %d maxlen %d minlen %d maxheld_ms %.3f\n", count,
+	       got.received, got.kod, got.maxlen, got.minlen, got.maxheld_ms);
 	close(fd);
 	return 0;
 }
