@@ -89,7 +89,15 @@ struct pending_tx {
 struct ntp_io_txmodel {
 	double per_ns;		/**< kernel time per reply of the call */
 	double lead_ns;		/**< correction learnt from kernel TX stamps */
+	int64_t calib_ns;	/**< when a basic reply last asked for a TX stamp */
+	uint32_t calib_n;	/**< basic replies sampled so far */
+	int calib_left;		/**< replies left to sample in this burst */
 };
+
+/** A pending TX stamp asked for only to calibrate the model (ntp_io.c). */
+#define NTP_IO_CALIB_REC (NTP_CLIENTLOG_NONE - 1)
+/** One that only warms the stamping path up for the next (not learnt from). */
+#define NTP_IO_WARM_REC (NTP_CLIENTLOG_NONE - 2)
 
 struct ntp_worker;
 

@@ -372,6 +372,7 @@ struct parse_ctx {
 	int line;			/* current physical line */
 	int item_line[CONF_TABLE_MAX];	/* where each table item was last set */
 	bool item_seen[CONF_TABLE_MAX];
+	bool item_bad[CONF_TABLE_MAX];	/* given, with a value refused */
 	char section[CONF_NAME_MAX];	/* from our reader, for messages */
 	int section_line[8];		/* line of each known section header */
 	/* reader state */
@@ -725,6 +726,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 	}
 	if (set_value(&p->conf, it, value, why, sizeof(why)) < 0) {
 		add_error(p, p->line, "%s.%s: %s", section, key, why);
+		p->item_bad[idx] = true;
 		return 1;
 	}
 	p->item_seen[idx] = true;
@@ -865,7 +867,7 @@ static void check_whole(struct parse_ctx *p)
 	for (size_t i = 0; i < conf_table_len; i++) {
 		const struct conf_item *it = &conf_table[i];
 
-		if ((it->flags & CONF_REQUIRED) && !p->item_seen[i]) {
+		if ((it->flags & CONF_REQUIRED) && !p->item_seen[i] && !p->item_bad[i]) {
 			int si = conf_table_section(it->section);
 
 			if (p->section_line[si])

@@ -261,7 +261,8 @@ void conf_text_man(FILE *fp)
 	      "does with a change of it: applies it in place, or restarts the modules\n"
 	      "that read it.\n"
 	      ".PP\nKeys of\n.B [ptp]\nnot listed here are passed to the embedded linuxptp engine\n"
-	      "when linuxptp's own table accepts them (see\n.BR ptp4l (8)).\n", fp);
+	      "when linuxptp's own table accepts them (see\n.BR ptp4l (8)),\n"
+	      "and read by linuxptp: its integers may also be hex (0x10) or octal (010).\n", fp);
 	for (int s = 0; conf_sections[s]; s++) {
 		fprintf(fp, ".SH [%s]\n", conf_sections[s]);
 		for (size_t i = 0; i < conf_table_len; i++) {

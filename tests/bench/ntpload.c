@@ -27,7 +27,9 @@
  * chronyd's figure in the same run.
  *
  * Prints one line: key=value pairs (sent, received, loss_pct, rate,
- * interleaved_pct, p50_us, p99_us, p999_us, tx_err_basic_us and _sd_us,
+ * interleaved_pct, stale: answers to an earlier request of the client than
+ * its last, not counted as received; late: answers 20 ms or more after
+ * their request; p50_us, p99_us, p999_us, tx_err_basic_us and _sd_us,
  * tx_err_xleave_us and _sd_us, cpu_us_per_resp, rss_kb of the server).
  */
 #include <arpa/inet.h>
@@ -420,13 +422,13 @@ int main(int argc, char **argv)
 		double el = (double)(mono_ns() - t0 - 300000000u) / 1e9;
 
 		printf("sent=%llu received=%llu loss_pct=%.3f rate=%.0f interleaved_pct=%.1f "
-		       "stale=%llu p50_us=%.0f p99_us=%.0f p999_us=%.0f "
+		       "stale=%llu late=%u p50_us=%.0f p99_us=%.0f p999_us=%.0f "
 		       "tx_err_basic_us=%.2f tx_err_basic_sd_us=%.2f tx_err_xleave_us=%.2f "
 		       "tx_err_xleave_sd_us=%.2f cpu_us_per_resp=%.2f rss_kb=%ld\n",
 		       (unsigned long long)sent, (unsigned long long)received,
 		       sent ? 100.0 * (double)(sent > received ? sent - received : 0) / sent : 0.0,
 		       sent / el, received ? 100.0 * inter / received : 0.0,
-		       (unsigned long long)stale, pct(received, 0.5), pct(received, 0.99),
+		       (unsigned long long)stale, hist[HIST_US], pct(received, 0.5), pct(received, 0.99),
 		       pct(received, 0.999), err_mean_us(0), err_sd_us(0), err_mean_us(1),
 		       err_sd_us(1),
 		       pid > 0 && received ? (cpu1 - cpu0) * 1e6 / received : 0.0, proc_rss_kb(pid));

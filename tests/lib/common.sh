@@ -70,6 +70,9 @@ tl_cleanup() {
 	for ns in $TL_NETNS; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	for d in ${TL_RMDIRS:-}; do	# cgroups a bench made (empty once its tasks are gone)
+		rmdir "$d" 2>/dev/null
+	done
 	if [ -n "${TL_TMP:-}" ] && [ -z "${TL_KEEP:-}" ]; then
 		rm -rf "$TL_TMP"
 	fi

@@ -476,6 +476,7 @@ static void review_of_the_parsers(void **state)
 	assert_int_equal(conf.ntp.hwtimestamp, CONF_HWTS_NO);
 	assert_int_equal(load("[ptp]\ninterface = ..\n[ntp]\ninterface = eth1\n"), -1);
 	assert_true(has_error("'..' is not an interface name"));
+	assert_int_equal(errs.count, 1);	/* not also "required key missing" */
 	/* A linuxptp key given twice: linuxptp took the last, get the first. */
 	conf_set_passthrough_check(ptp_conf_check);
 	assert_int_equal(load(BASE "[ptp]\nlogSyncInterval = 1\nlogSyncInterval = 3\n"), -1);
