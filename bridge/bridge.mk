@@ -5,7 +5,7 @@
 # "Layers and module shape".
 
 # Shared by both programs.
-COMMON_SRCS += bridge/core/conf.c bridge/core/conf_table.c bridge/core/conf_text.c \
+COMMON_SRCS += bridge/core/conf.c bridge/core/conf_parse.c bridge/core/conf_table.c bridge/core/conf_text.c \
 	bridge/core/conf_file.c bridge/core/log.c
 
 BRIDGED_SRCS += bridge/core/loop.c bridge/core/ctl.c bridge/core/ref_state.c \

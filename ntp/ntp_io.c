@@ -300,9 +300,12 @@ static void process_one(struct ntp_worker *w, struct nsock *s, int i,
 	/* Past the rate we can answer, answer fewer requests on time rather
 	   than all of them late (the receive buffer is sized to match,
 	   ntp_server.c). */
-	if (br->recv_ns - ((int64_t)rxts.tv_sec * 1000000000LL + rxts.tv_nsec) >
-	    srv->core.max_age_ns && srv->core.max_age_ns > 0) {
+	int64_t age = br->recv_ns - ((int64_t)rxts.tv_sec * 1000000000LL + rxts.tv_nsec);
+
+	if (age > srv->core.max_age_ns && srv->core.max_age_ns > 0) {
 		STAT_INC(w, dropped_late);
+		if (age > __atomic_load_n(&w->late_age_ns, __ATOMIC_RELAXED))
+			__atomic_store_n(&w->late_age_ns, age, __ATOMIC_RELAXED);
 		return;
 	}
 
@@ -469,17 +472,25 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 
 /*
  * A kernel TX stamp against its prediction: the model's lead follows the
- * residual, slowly.  The stamps of a batch come back one or more batches
- * after the next ones were predicted; a fast gain (1/16 a stamp, most of
+ * residual with a time constant of about a second.  Dense stamps get
+ * 1/1024 each: the stamps of a batch come back one or more batches after
+ * the next ones were predicted, and a fast gain (1/16 a stamp, most of
  * the residual per batch of 32) oscillated by 150 us through that lag.
- * 1/1024 a stamp is 3% a batch.  The counters show the residual.
+ * Sparse ones (a few clients, a few requests a second) get the time since
+ * the last one over a second, at most 1/4: at 1/1024 a stamp the model
+ * of a quiet server never learnt (38 us off on the emulator, whose calls
+ * are slow).  The counters show the residual.
  */
-static void tx_calibrate(struct ntp_worker *w, int64_t resid)
+static void tx_calibrate(struct ntp_worker *w, int64_t stamp_ns, int64_t resid)
 {
+	double gain = (double)(stamp_ns - w->txm.cal_ns) * 1e-9;
+
 	/* a stamp 10 ms off is a stall, not a measure of the model */
 	if (resid > 10000000 || resid < -10000000)
 		return;
-	w->txm.lead_ns += (double)resid / 1024;
+	w->txm.cal_ns = stamp_ns;
+	gain = gain < 1.0 / 1024 ? 1.0 / 1024 : gain > 0.25 ? 0.25 : gain;
+	w->txm.lead_ns += (double)resid * gain;
 	STAT_INC(w, tx_pred_samples);
 	STAT_ADD(w, tx_pred_resid_ns, (uint64_t)resid);
 	STAT_ADD(w, tx_pred_abs_resid_ns, (uint64_t)(resid < 0 ? -resid : resid));
@@ -538,9 +549,11 @@ static void read_errqueue(struct ntp_worker *w, struct nsock *s, const struct ba
 				STAT_INC(w, tx_ts_hw);
 			else
 				STAT_INC(w, tx_ts_sw);
-			if (p->rec != NTP_IO_WARM_REC)
-				tx_calibrate(w, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec -
-						p->pred_ns);
+			if (p->rec != NTP_IO_WARM_REC) {
+				int64_t sn = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+
+				tx_calibrate(w, sn, sn - p->pred_ns);
+			}
 			if (p->rec < NTP_IO_WARM_REC)
 				ntp_core_tx_stamp(w->clg, p->rec, p->rx,
 						  ntp_packet_ts_from_timespec(&ts));

@@ -92,6 +92,7 @@ struct ntp_io_txmodel {
 	int64_t calib_ns;	/**< when a basic reply last asked for a TX stamp */
 	uint32_t calib_n;	/**< basic replies sampled so far */
 	int calib_left;		/**< replies left to sample in this burst */
+	int64_t cal_ns;		/**< the last stamp learnt from */
 };
 
 /** A pending TX stamp asked for only to calibrate the model (ntp_io.c). */
@@ -124,6 +125,8 @@ struct ntp_worker {
 	struct ntp_stats st;
 	uint64_t rng;
 	struct ntp_io_txmodel txm;
+	int64_t late_age_ns;	/**< oldest request dropped as late since the core looked
+				     (atomic; ntp_server.c shrinks the receive queue) */
 
 	bool threaded;
 	pthread_t thread;

@@ -19,6 +19,7 @@
 #include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/net_tstamp.h>
+#include <linux/sock_diag.h>
 #include <math.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -55,6 +56,15 @@ static struct {
 	char ts_mode[128];
 	char ifname[IFNAMSIZ];
 	bool rcvbuf_said;		/* the short receive buffer was logged */
+	/* the receive queues follow what each worker answers in the bound */
+	double bound_s;			/* max_answer_delay */
+	int rcvbuf_max;			/* sized from the bound (bytes) */
+	struct loop_timer *rcv_timer;
+	struct {
+		int rcvbuf;		/* now (bytes, as asked: the kernel doubles) */
+		uint64_t late_seen, drops_seen;
+		int calm;		/* periods with kernel drops and nothing late */
+	} rcv[NTP_MAX_WORKERS];
 } srv;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -261,33 +271,105 @@ static void sock_cb(int fd, short revents, void *arg)
  * The receive queue holds what one worker answers within max_answer_delay
  * and no more: a request queued behind that many would be dropped as late
  * anyway, after costing a read, while one the kernel drops at a full
- * queue costs us nothing.  The rate is what one worker answered here
- * (basic mode, docs/performance.md); the size per request is the kernel's
- * memory for it (skb truesize: 832 B for a 48-byte request on veth and
- * loopback, up to about 2 KiB on NICs with half-page receive buffers).
+ * queue costs us nothing.  It starts from what one worker answered here
+ * (basic mode, docs/performance.md) times the kernel's memory per queued
+ * request (skb truesize: 832 B for a 48-byte request on veth and loopback,
+ * up to about 2 KiB on NICs with half-page receive buffers), and follows
+ * what the worker really answers: a request dropped as late, A old, says
+ * the queue held A / bound times too much (rcv_adapt).
  */
 #define RCV_RATE	250000.0	/* requests/s */
 #define RCV_TRUESIZE	1024.0		/* bytes per queued request */
-#define RCV_MIN		(256 << 10)
+#define RCV_MIN		(128 << 10)
 #define RCV_MAX		(64 << 20)
+#define RCV_ADAPT_NS	250000000ull
 
-static void rcvbuf_set(int fd, double bound_s)
+static int rcvbuf_for(double bound_s)
 {
 	double want = bound_s * RCV_RATE * RCV_TRUESIZE;
-	int half, got = 0;
+
+	return (int)(want < RCV_MIN ? RCV_MIN : want > RCV_MAX ? RCV_MAX : want);
+}
+
+static void rcvbuf_set(int fd, int want)
+{
+	int half = want / 2, got = 0;	/* the kernel doubles what it is given */
 	socklen_t gl = sizeof(got);
 
-	want = want < RCV_MIN ? RCV_MIN : want > RCV_MAX ? RCV_MAX : want;
-	half = (int)(want / 2);		/* the kernel doubles it */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &half, sizeof(half)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &half, sizeof(half));
 	if (srv.rcvbuf_said || getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) < 0 ||
 	    got >= want * 0.9)
 		return;
 	srv.rcvbuf_said = true;
-	log_warn("ntp: receive buffer %d KiB, %.0f KiB wanted for max_answer_delay %.0f ms "
-		 "(net.core.rmem_max; CAP_NET_ADMIN lifts it)", got >> 10, want / 1024,
-		 bound_s * 1e3);
+	log_warn("ntp: receive buffer %d KiB, %d KiB wanted for max_answer_delay %.0f ms "
+		 "(net.core.rmem_max; CAP_NET_ADMIN lifts it)", got >> 10, want >> 10,
+		 srv.bound_s * 1e3);
+}
+
+static uint64_t kernel_drops(const struct ntp_worker *w)
+{
+	uint64_t sum = 0;
+
+	for (int k = 0; k < w->nsocks; k++) {
+		uint32_t mi[SK_MEMINFO_VARS];
+		socklen_t ml = sizeof(mi);
+
+		if (getsockopt(w->socks[k].fd, SOL_SOCKET, SO_MEMINFO, mi, &ml) == 0 &&
+		    ml > SK_MEMINFO_DROPS * sizeof(uint32_t))
+			sum += mi[SK_MEMINFO_DROPS];
+	}
+	return sum;
+}
+
+/* Every 250 ms, per worker: requests dropped as late shrink its queues to
+   what it answered in the bound (size x bound / oldest age, 10% under);
+   a second of kernel drops at a full queue with nothing late grows them
+   back by a quarter, up to the size the bound gives. */
+static void rcv_adapt(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < srv.nworkers; i++) {
+		struct ntp_worker *w = srv.w[i];
+		uint64_t late = __atomic_load_n(&w->st.dropped_late, __ATOMIC_RELAXED);
+		int64_t age = __atomic_exchange_n(&w->late_age_ns, 0, __ATOMIC_RELAXED);
+		uint64_t drops = kernel_drops(w);
+		int size = srv.rcv[i].rcvbuf;
+
+		if (late > srv.rcv[i].late_seen && age > 0) {
+			size = (int)(size * (srv.bound_s * 1e9 / (double)age) * 0.9);
+			srv.rcv[i].calm = 0;
+		} else if (drops > srv.rcv[i].drops_seen && size < srv.rcvbuf_max) {
+			if (++srv.rcv[i].calm >= 4) {
+				size += size / 4;
+				srv.rcv[i].calm = 0;
+			}
+		}
+		size = size < RCV_MIN ? RCV_MIN : size > srv.rcvbuf_max ? srv.rcvbuf_max : size;
+		if (size != srv.rcv[i].rcvbuf) {
+			log_debug("ntp: worker %d receive queue %d -> %d KiB (%s)", i,
+				  srv.rcv[i].rcvbuf >> 10, size >> 10,
+				  size < srv.rcv[i].rcvbuf ? "requests waited too long" :
+				  "full with nothing late");
+			srv.rcv[i].rcvbuf = size;
+			for (int k = 0; k < w->nsocks; k++)
+				rcvbuf_set(w->socks[k].fd, size);
+		}
+		srv.rcv[i].late_seen = late;
+		srv.rcv[i].drops_seen = drops;
+	}
+}
+
+static void rcv_reset(double bound_s)
+{
+	srv.bound_s = bound_s;
+	srv.rcvbuf_max = rcvbuf_for(bound_s);
+	for (int i = 0; i < srv.nworkers; i++) {
+		srv.rcv[i].rcvbuf = srv.rcvbuf_max;
+		srv.rcv[i].calm = 0;
+		for (int k = 0; srv.w[i] && k < srv.w[i]->nsocks; k++)
+			rcvbuf_set(srv.w[i]->socks[k].fd, srv.rcvbuf_max);
+	}
 }
 
 static int open_socket(const struct bridge_conf *c, const struct conf_addr *a, int family,
@@ -308,7 +390,6 @@ static int open_socket(const struct bridge_conf *c, const struct conf_addr *a, i
 		log_error("ntp: SO_REUSEPORT: %m");
 		goto fail;
 	}
-	rcvbuf_set(fd, c->ntp.max_answer_delay);
 	if (c->ntp.interface[0] &&
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, c->ntp.interface,
 		       strlen(c->ntp.interface)) < 0) {
@@ -587,8 +668,11 @@ int ntp_server_start(const struct bridge_conf *c)
 			goto fail;
 		}
 	}
+	srv.bound_s = c->ntp.max_answer_delay;
 	if (add_worker_sockets(c) < 0)
 		goto fail;
+	rcv_reset(c->ntp.max_answer_delay);
+	srv.rcv_timer = loop_add_timer(RCV_ADAPT_NS, RCV_ADAPT_NS, rcv_adapt, NULL);
 
 	srv.running = true;
 	for (i = 0; i < srv.nworkers; i++) {
@@ -640,8 +724,8 @@ int ntp_server_reload(const struct bridge_conf *c)
 	if (srv.nworkers != 1)
 		return 1;
 	ntp_core_conf_set(&srv.io.core, c);
-	for (int k = 0; k < srv.w[0]->nsocks; k++)
-		rcvbuf_set(srv.w[0]->socks[k].fd, c->ntp.max_answer_delay);
+	if (c->ntp.max_answer_delay != srv.bound_s)
+		rcv_reset(c->ntp.max_answer_delay);
 	return 0;
 }
 
@@ -676,6 +760,9 @@ void ntp_server_stop(void)
 	if (srv.phc_timer)
 		loop_del_timer(srv.phc_timer);
 	srv.phc_timer = NULL;
+	if (srv.rcv_timer)
+		loop_del_timer(srv.rcv_timer);
+	srv.rcv_timer = NULL;
 	if (srv.phc_open)
 		phc_dev_close(&srv.phc);
 	srv.phc_open = false;

@@ -55,7 +55,7 @@ fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 		grep -h 'Done [0-9]* runs' $(FUZZ_BUILD)/$$f.log | sed "s/^/  $$f: /"; \
 	done
 
-FUZZ_SRCS_fuzz_conf = bridge/core/conf.c bridge/core/conf_table.c bridge/core/conf_text.c \
+FUZZ_SRCS_fuzz_conf = bridge/core/conf.c bridge/core/conf_parse.c bridge/core/conf_table.c bridge/core/conf_text.c \
 	bridge/core/conf_file.c bridge/core/log.c ptp/ptp_conf.c
 
 .PHONY: unit fuzz FORCE

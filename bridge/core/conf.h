@@ -19,6 +19,8 @@
 
 #define CONF_PATH_MAX		256
 #define CONF_NAME_MAX		64
+/** libinih's line buffer (INI_MAX_LINE of the Debian build). */
+#define CONF_LINE_MAX		200
 #define CONF_MAX_BINDADDR	16
 #define CONF_MAX_ACL		64
 #define CONF_MAX_PASSTHROUGH	64
@@ -175,11 +177,6 @@ int conf_load(const char *path, struct bridge_conf *out, struct conf_errors *err
 int conf_load_string(const char *name, const char *text, struct bridge_conf *out,
 		     struct conf_errors *errs);
 
-/** Parse helpers shared with other modules (return 0 or -1). */
-int conf_parse_size(const char *s, uint64_t *bytes);
-int conf_parse_duration(const char *s, double *seconds);
-int conf_parse_cidr(const char *s, struct conf_cidr *out);
-int conf_parse_ratelimit(const char *s, struct conf_ratelimit *out, char *why, size_t whylen);
 /**
  * May a UNIX socket be made at path?  Nothing there, or a socket (a stale
  * one is replaced); never a file, directory or symlink, which would have

@@ -19,7 +19,6 @@
 #include "bridge/core/conf_table.h"
 
 /* As long as a line the parser accepts. */
-#define LINE_MAX_LEN 200
 
 static void file_error(struct conf_errors *errs, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -113,7 +112,7 @@ int conf_file_set(const char *path, const char *section, const char *key,
 	const char *s, *e;
 	struct bridge_conf tmp;
 	int rc = -1;
-	char line[LINE_MAX_LEN];
+	char line[CONF_LINE_MAX];
 
 	if (errs)
 		errs->count = 0;
@@ -130,7 +129,7 @@ int conf_file_set(const char *path, const char *section, const char *key,
 
 	if (snprintf(line, sizeof(line), "%s = %s\n", key, value) >= (int)sizeof(line)) {
 		file_error(errs, path, "%s.%s: line too long (at most %d characters)", section, key,
-			   LINE_MAX_LEN - 2);
+			   CONF_LINE_MAX - 2);
 		goto out;
 	}
 	/* Replace the first line of the key in its section, drop its other

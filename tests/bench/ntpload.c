@@ -28,7 +28,7 @@
  *
  * Prints one line: key=value pairs (sent, received, loss_pct, rate,
  * interleaved_pct, stale: answers to an earlier request of the client than
- * its last, not counted as received; late: answers 20 ms or more after
+ * its last, not counted as received; late: answers 100 ms or more after
  * their request; p50_us, p99_us, p999_us, tx_err_basic_us and _sd_us,
  * tx_err_xleave_us and _sd_us, cpu_us_per_resp, rss_kb of the server).
  */
@@ -49,7 +49,7 @@
 
 #define BATCH 32
 #define LOCAL_PORT 40123
-#define HIST_US 20000
+#define HIST_US 100000	/* round trips to 100 ms, in us; beyond: late */
 
 struct client {
 	uint64_t sent_ns;	/* when its outstanding request left */

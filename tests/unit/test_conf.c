@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bridge/core/conf.h"
+#include "bridge/core/conf_parse.h"
 #include "bridge/core/conf_file.h"
 #include "bridge/core/conf_text.h"
 #include "bridge/core/conf_table.h"

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bridge/core/conf.h"
+#include "bridge/core/conf_parse.h"
 #include "ntp/ntp_acl.h"
 
 static struct conf_addr A(const char *s)

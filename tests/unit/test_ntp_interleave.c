@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "bridge/core/conf_parse.h"
 #include "ntp/ntp_server.c"
 
 static int cli = -1;
