@@ -24,3 +24,10 @@ $(BUILD)/man/%.8: bridge/prog/%.8
 $(BUILD)/man/bridge.conf.5: $(BRIDGECTL)
 	@mkdir -p $(dir $@)
 	$(BRIDGECTL) config man > $@
+
+# outside input: control requests (bridged) and the daemon's replies (bridgectl)
+FUZZ_TARGETS += fuzz_ctl fuzz_view
+FUZZ_SRCS_fuzz_ctl = bridge/core/ctl.c bridge/core/loop.c bridge/core/log.c bridge/core/conf.c \
+	bridge/core/conf_parse.c bridge/core/conf_table.c bridge/core/conf_text.c
+FUZZ_SRCS_fuzz_view = bridge/core/view.c bridge/prog/view.c ptp/ptp_view.c phc/phc_view.c \
+	ntp/ntp_view.c

@@ -15,3 +15,7 @@ UNIT_EXCLUDE_test_phc_dev = phc/phc_dev.c
 UNIT_TESTS += test_phc_ref
 UNIT_TESTS += test_phc_nl
 UNIT_EXCLUDE_test_phc_nl = phc/phc_nl.c
+
+# the leap-seconds list: outside input (tzdata, the operator)
+FUZZ_TARGETS += fuzz_leapfile
+FUZZ_SRCS_fuzz_leapfile = phc/phc_leapfile.c

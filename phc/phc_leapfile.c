@@ -15,6 +15,8 @@
 
 /* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
 #define NTP_UNIX_DELTA 2208988800LL
+/* The largest NTP second we take: 2^34, in the fourth era (year 2444). */
+#define PHC_LEAPFILE_NTP_MAX (1LL << 34)
 
 int phc_leapfile_load(const char *path, struct phc_leapfile *lf)
 {
@@ -30,11 +32,16 @@ int phc_leapfile_load(const char *path, struct phc_leapfile *lf)
 		int off;
 
 		if (line[0] == '#') {
-			if (line[1] == '@' && sscanf(line + 2, "%lld", &t) == 1)
+			if (line[1] == '@' && sscanf(line + 2, "%lld", &t) == 1 && t >= 0 &&
+			    t <= PHC_LEAPFILE_NTP_MAX)
 				lf->expiry = t - NTP_UNIX_DELTA;
 			continue;
 		}
 		if (sscanf(line, "%lld %d", &t, &off) != 2)
+			continue;
+		/* NTP seconds of this era and the next few: nothing else is a
+		   leap second (and t - NTP_UNIX_DELTA cannot overflow) */
+		if (t < 0 || t > PHC_LEAPFILE_NTP_MAX)
 			continue;
 		if (lf->n == PHC_LEAPFILE_MAX || off < 0 || off > 1000)
 			continue;

@@ -32,7 +32,7 @@ static void phc_view_tracking(struct json_object *d, FILE *out, const struct vie
 		view_num(d, "update_interval_s", 0), view_str(d, "sysoff_method", "none"));
 	fprintf(out, "Root delay      : %.9f seconds\n", view_num(d, "root_delay_s", 0));
 	fprintf(out, "Root dispersion : %.9f seconds\n", view_num(d, "root_dispersion_s", 0));
-	fprintf(out, "Leap status     : %s\n", view_leap_text((int)view_num(d, "leap", 3)));
+	fprintf(out, "Leap status     : %s\n", view_leap_text(view_int(d, "leap", 3)));
 	fprintf(out, "State           : %s%s\n", view_str(d, "reference_state", "?"),
 		view_num(d, "holdover_age_s", 0) > 0 ? " (holdover)" : "");
 	fprintf(out, "TAI-UTC         : %.0f s (from %s)\n", view_num(d, "utc_offset", 0),

@@ -28,9 +28,9 @@ static void ptp_view_ptp(struct json_object *d, FILE *out, const struct view_opt
 	fprintf(out, "  grandmasterIdentity      %s\n", view_str(d, "parent.grandmasterIdentity", "?"));
 	fprintf(out, "  grandmasterPriority1     %.0f\n", view_num(d, "parent.grandmasterPriority1", 0));
 	fprintf(out, "  gm.ClockClass            %.0f\n", view_num(d, "parent.clockClass", 0));
-	fprintf(out, "  gm.ClockAccuracy         0x%02x\n", (int)view_num(d, "parent.clockAccuracy", 0));
+	fprintf(out, "  gm.ClockAccuracy         0x%02x\n", view_int(d, "parent.clockAccuracy", 0));
 	fprintf(out, "  gm.OffsetScaledLogVar    0x%04x\n",
-		(int)view_num(d, "parent.offsetScaledLogVariance", 0));
+		view_int(d, "parent.offsetScaledLogVariance", 0));
 	fprintf(out, "  grandmasterPriority2     %.0f\n", view_num(d, "parent.grandmasterPriority2", 0));
 	fprintf(out, "CURRENT_DATA_SET\n");
 	fprintf(out, "  stepsRemoved             %.0f\n", view_num(d, "current.stepsRemoved", 0));
@@ -53,7 +53,7 @@ static void ptp_view_ptp(struct json_object *d, FILE *out, const struct view_opt
 	fprintf(out, "  ptpTimescale             %s\n", view_flag(d, "time_properties.ptpTimescale"));
 	fprintf(out, "  timeTraceable            %s\n", view_flag(d, "time_properties.timeTraceable"));
 	fprintf(out, "  frequencyTraceable       %s\n", view_flag(d, "time_properties.frequencyTraceable"));
-	fprintf(out, "  timeSource               0x%02x\n", (int)view_num(d, "time_properties.timeSource", 0));
+	fprintf(out, "  timeSource               0x%02x\n", view_int(d, "time_properties.timeSource", 0));
 }
 
 static void ptp_view_status(struct json_object *d, FILE *out, const struct view_opts *o)

@@ -36,7 +36,8 @@ FUZZ_TARGETS += fuzz_conf
 FUZZ_SECONDS ?= 20
 FUZZ_BUILD = $(O)/build-fuzz
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(BUILD)/include \
-	-fsanitize=fuzzer,address,undefined -DPTPBRIDGE_VERSION='"fuzz"'
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-DPTPBRIDGE_VERSION='"fuzz"'
 
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(AUTOCONF_H) $(LINUXPTP_LIB) FORCE
 	@mkdir -p $(dir $@)

@@ -2,6 +2,7 @@
  * Helpers every text view uses: JSON paths, figures, leap words.
  */
 #include <json-c/json.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,14 @@ double view_num(struct json_object *o, const char *path, double def)
 	struct json_object *v = view_get(o, path);
 
 	return v ? json_object_get_double(v) : def;
+}
+
+int view_int(struct json_object *o, const char *path, int def)
+{
+	double v = view_num(o, path, def);
+
+	/* a reply's number need not fit: casting it would be undefined */
+	return v >= INT_MIN && v <= INT_MAX ? (int)v : def;
 }
 
 bool view_has(struct json_object *o, const char *path)

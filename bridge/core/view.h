@@ -43,6 +43,8 @@ const char *view_clean(const char *raw);
 /** Print a long string (a file, metrics) made printable the same way. */
 void view_put_text(FILE *out, struct json_object *o, const char *path);
 double view_num(struct json_object *o, const char *path, double def);
+/** The same as an int; def when absent or out of int's range. */
+int view_int(struct json_object *o, const char *path, int def);
 bool view_has(struct json_object *o, const char *path);
 /** A boolean as pmc prints it: "1", "0", or "?" when path is missing. */
 const char *view_flag(struct json_object *o, const char *path);

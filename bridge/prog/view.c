@@ -100,14 +100,14 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 			view_num(data, "modules.ntp.served.stratum", 16),
 			view_str(data, "modules.ntp.served.refid", "-"));
 		fprintf(out, "Leap status : %s\n",
-			view_leap_text((int)view_num(data, "modules.ntp.served.leap", 3)));
+			view_leap_text(view_int(data, "modules.ntp.served.leap", 3)));
 	} else {
 		fprintf(out, "Reference   : %s, stratum %.0f, refid %s\n",
 			colored(view_str(data, "reference.state", "?"), o, b2, sizeof(b2)),
 			view_num(data, "reference.stratum", 16),
 			view_str(data, "reference.refid", "-"));
 		fprintf(out, "Leap status : %s\n",
-			view_leap_text((int)view_num(data, "reference.leap", 3)));
+			view_leap_text(view_int(data, "reference.leap", 3)));
 	}
 	fprintf(out, "Root disp.  : %s\n",
 		view_seconds(view_num(data, "reference.root_dispersion_s", 0), b1, sizeof(b1)) + 1);
