@@ -19,3 +19,7 @@ UNIT_EXCLUDE_test_phc_nl = phc/phc_nl.c
 # the leap-seconds list: outside input (tzdata, the operator)
 FUZZ_TARGETS += fuzz_leapfile
 FUZZ_SRCS_fuzz_leapfile = phc/phc_leapfile.c
+
+# netlink answers as phc_nl.c parses them (the file is included by the target)
+FUZZ_TARGETS += fuzz_nl
+FUZZ_SRCS_fuzz_nl = bridge/core/log.c bridge/core/loop.c

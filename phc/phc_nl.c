@@ -73,6 +73,31 @@ static int u32_attr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* Run cb over the netlink messages in buf, once every length in it is
+   checked: libmnl 1.0.4's mnl_nlmsg_ok() compares a length of 2^31 or more
+   as a negative int and would walk gigabytes past the buffer (fuzz_nl
+   found it).  The kernel never sends such a message; nothing of ours
+   trusts that. */
+static int nl_run(const void *buf, size_t n, unsigned int seq, unsigned int portid, mnl_cb_t cb,
+		  void *data)
+{
+	const uint8_t *p = buf;
+	size_t left = n;
+
+	while (left >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)p;
+		size_t step = MNL_ALIGN(h->nlmsg_len);
+
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+			return MNL_CB_ERROR;
+		if (step >= left)
+			break;
+		p += step;
+		left -= step;
+	}
+	return mnl_cb_run(buf, n, seq, portid, cb, data);
+}
+
 /* One generic netlink request and its answers. */
 static int genl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
@@ -88,7 +113,7 @@ static int genl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, v
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n <= 0)
 			return -1;
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		r = nl_run(buf, (size_t)n, seq, portid, cb, data);
 	} while (r > MNL_CB_STOP);
 	return r < 0 ? -1 : 0;
 }
@@ -242,11 +267,20 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 static void rtnl_ready(int fd, short revents, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct sockaddr_nl from;
+	socklen_t fl;
 	ssize_t n;
 
-	/* Drain what is there; a dump answer and events share the socket. */
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		mnl_cb_run(buf, (size_t)n, 0, 0, link_cb, NULL);
+	/* Drain what is there; a dump answer and events share the socket.
+	   Only the kernel's (root in this namespace may send too). */
+	for (;;) {
+		fl = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (n <= 0)
+			break;
+		if (from.nl_pid == 0)
+			nl_run(buf, (size_t)n, 0, 0, link_cb, NULL);
+	}
 	if (n < 0 && errno == ENOBUFS) {
 		/* Events were lost: ask for the whole table again. */
 		log_warn("phc: rtnetlink overrun, reading the links again");

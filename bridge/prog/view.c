@@ -22,7 +22,8 @@ static const struct view_entry *const module_views[] = {
 
 static const char *uptime_text(double s, char *buf, size_t len)
 {
-	long t = (long)s;
+	/* a reply's number need not fit a long (nor be a number of ours) */
+	long t = s >= 0 && s < 1e15 ? (long)s : 0;
 
 	snprintf(buf, len, "%ldd %02ld:%02ld:%02ld", t / 86400, t / 3600 % 24, t / 60 % 60, t % 60);
 	return buf;
