@@ -431,10 +431,11 @@ static int handler(void *user, const char *section, const char *key, const char 
 	}
 	if (conf_table_section(section) < 0)
 		return 1;	/* reported once, at its header, by the reader */
-	if (*value == ';') {
-		/* "key =;x": after a space the ';' would start a comment, so
-		   no value can begin with one (conf_show could not write it) */
-		add_error(p, p->line, "%s.%s: a value cannot start with ';'", section, key);
+	if (*value == ';' || *value == '#') {
+		/* "key =;x", "key =#x": after a space either would start a
+		   comment, so no value can begin with one (conf_show could not
+		   write it back) */
+		add_error(p, p->line, "%s.%s: a value cannot start with '%c'", section, key, *value);
 		return 1;
 	}
 	it = conf_table_find(section, key);

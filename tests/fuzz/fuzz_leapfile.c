@@ -5,7 +5,6 @@
  * entries growing in time with offsets in range, and every lookup must
  * stay inside them.
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

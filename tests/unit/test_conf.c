@@ -423,6 +423,8 @@ static const struct {
 	{ BASE "bindaddress = ::ffff:192.0.2.1\n", "IPv4-mapped address: write it as IPv4" },
 	{ BASE "bindaddress = 192.0.2.1\nbindaddress = 192.0.2.1\n", "192.0.2.1 is listed twice" },
 	{ BASE "clientloglimit = 4095.5\n", "ntp.clientloglimit: '4095.5' is not a size" },
+	/* what show would write as a comment (fuzz_conf) */
+	{ BASE "deny =#x\n", "ntp.deny: a value cannot start with '#'" },
 	/* (and not also "required key missing") */
 	{ "[ptp]\ninterface = ..\n[ntp]\ninterface = eth1\n", "'..' is not an interface name" },
 };
