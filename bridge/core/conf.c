@@ -57,9 +57,7 @@ static bool addr_is_known(const struct conf_item *it, const struct conf_addr *a)
 		const struct conf_addr *b =
 			(const struct conf_addr *)(base + it->off + (size_t)k * it->size);
 
-		if (b->family == a->family &&
-		    (a->family == AF_INET ? !memcmp(&a->v4, &b->v4, sizeof(a->v4)) :
-		     !memcmp(&a->v6, &b->v6, sizeof(a->v6))))
+		if (conf_addr_equal(a, b))
 			return true;
 	}
 	return false;
@@ -113,6 +111,13 @@ bool conf_cidr_match(const struct conf_cidr *c, const struct conf_addr *addr)
 			return false;
 	}
 	return true;
+}
+
+bool conf_addr_equal(const struct conf_addr *a, const struct conf_addr *b)
+{
+	return a->family == b->family &&
+	       (a->family == AF_INET ? !memcmp(&a->v4, &b->v4, sizeof(a->v4)) :
+				       !memcmp(&a->v6, &b->v6, sizeof(a->v6)));
 }
 
 const char *conf_addr_str(const struct conf_addr *a, char *buf, size_t len)
@@ -384,8 +389,7 @@ static int set_value(struct bridge_conf *c, const struct conf_item *it, const ch
 					const struct conf_addr *o = (const struct conf_addr *)
 						(field + it->size * (size_t)k);
 
-					if (o->family == a->family &&
-					    !memcmp(&o->v6, &a->v6, a->family == AF_INET ? 4 : 16)) {
+					if (conf_addr_equal(o, a)) {
 						snprintf(why, whylen, "%s is listed twice", tok);
 						return -1;
 					}

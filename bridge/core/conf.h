@@ -194,5 +194,7 @@ size_t conf_text_invalid(const char *s, size_t len);
 bool conf_cidr_match(const struct conf_cidr *c, const struct conf_addr *addr);
 /** Text of an address ("192.0.2.1", "2001:db8::1"). */
 const char *conf_addr_str(const struct conf_addr *a, char *buf, size_t len);
+/** The same address (family and bytes)? */
+bool conf_addr_equal(const struct conf_addr *a, const struct conf_addr *b);
 
 #endif
