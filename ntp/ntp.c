@@ -207,6 +207,7 @@ static void fill_serverstats(struct json_object *d)
 	ADD_U64(d, "ntp_dropped_unsynced", st.dropped_unsynced);
 	ADD_U64(d, "ntp_dropped_broadcast", st.dropped_broadcast);
 	ADD_U64(d, "ntp_dropped_late", st.dropped_late);
+	ADD_U64(d, "ntp_dropped_ceiling", st.dropped_ceiling);
 	ADD_U64(d, "ntp_send_errors", st.send_errors);
 	ADD_U64(d, "ntp_hw_rx_timestamps", st.rx_ts_hw);
 	ADD_U64(d, "ntp_kernel_rx_timestamps", st.rx_ts_sw);
@@ -314,7 +315,7 @@ static void ntp_status(struct json_object *sec)
 						      (double)st.interleaved / st.responses : 0.0));
 	ADD_U64(sec, "dropped", st.dropped_acl + st.dropped_ratelimit + st.dropped_invalid +
 				st.dropped_mode + st.dropped_unsynced + st.dropped_broadcast +
-				st.dropped_late);
+				st.dropped_late + st.dropped_ceiling);
 	ADD_U64(sec, "clientlog_evictions", cs.evictions);
 	json_object_object_add(sec, "timestamping", json_object_new_string(ntp_server_ts_mode()));
 	json_object_object_add(sec, "local_reference", json_object_new_boolean(ntp.local_active));
@@ -394,6 +395,9 @@ static void ntp_metrics(FILE *fp)
 	M("ntp_late_dropped_total", "counter",
 	  "NTP requests that waited longer than max_answer_delay (overload): not answered.",
 	  st.dropped_late);
+	M("ntp_ceiling_dropped_total", "counter",
+	  "NTP requests over max_response_rate (all clients together): not answered.",
+	  st.dropped_ceiling);
 	M("ntp_hw_rx_timestamps_total", "counter", "Hardware RX timestamps.", st.rx_ts_hw);
 	M("ntp_kernel_rx_timestamps_total", "counter", "Kernel RX timestamps.", st.rx_ts_sw);
 	M("ntp_daemon_rx_timestamps_total", "counter", "Daemon RX timestamps.", st.rx_ts_daemon);

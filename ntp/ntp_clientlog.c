@@ -207,7 +207,7 @@ uint32_t ntp_clientlog_access(struct ntp_clientlog *log, const uint8_t addr[16],
 	r->last = now;
 	*prev_last = now;
 	r->hits = 1;
-	r->tokens = UINT16_MAX;	/* clamped to the burst on first check */
+	r->tokens = NTP_CLIENTLOG_TOKENS_MAX;	/* clamped to the burst on first check */
 	r->hash_next = log->bucket[h];
 	log->bucket[h] = i;
 	lru_push_front(log, i);
@@ -224,27 +224,36 @@ const struct ntp_clientlog_record *ntp_clientlog_record_const(const struct ntp_c
 	return idx < log->used ? &log->rec[idx] : NULL;
 }
 
-bool ntp_clientlog_rate_check(struct ntp_clientlog_record *r, uint32_t prev_last, uint32_t now,
-		    const struct ntp_clientlog_ratelimit *rl, uint32_t rnd)
+enum ntp_clientlog_verdict ntp_clientlog_rate_check(struct ntp_clientlog_record *r,
+						    uint32_t prev_last, uint32_t now,
+						    const struct ntp_clientlog_ratelimit *rl,
+						    uint32_t rnd)
 {
 	uint64_t elapsed = (uint32_t)(now - prev_last);
 	uint64_t gain, max, tokens;
 	int shift;
 
 	if (!rl->enabled)
-		return true;
+		return NTP_CLIENTLOG_ANSWER;
 
 	max = (uint64_t)(rl->burst > 0 ? rl->burst : 1) * NTP_CLIENTLOG_TOKEN_SCALE;
-	if (max > UINT16_MAX)
-		max = UINT16_MAX;
+	if (max > NTP_CLIENTLOG_TOKENS_MAX)
+		max = NTP_CLIENTLOG_TOKENS_MAX;
 
 	/* tokens gained = elapsed / TICKS / 2^interval * SCALE
-	   = elapsed >> (log2(TICKS) - log2(SCALE) + interval) */
+	   = elapsed >> (log2(TICKS) - log2(SCALE) + interval); what the
+	   shift cuts off counts as one more with its own probability (bits
+	   16..29 of rnd, shift <= 14), or a request every tick would never
+	   accrue anything. */
 	shift = 8 - 6 + rl->interval;
-	if (shift >= 0)
+	if (shift >= 0) {
 		gain = shift >= 63 ? 0 : elapsed >> shift;
-	else
+		if (shift > 0 && shift <= 14 &&
+		    ((rnd >> 16) & ((1u << shift) - 1)) < (elapsed & ((1u << shift) - 1)))
+			gain++;
+	} else {
 		gain = -shift >= 32 ? max : elapsed << -shift;
+	}
 
 	tokens = (uint64_t)r->tokens + gain;
 	if (tokens > max)
@@ -252,7 +261,8 @@ bool ntp_clientlog_rate_check(struct ntp_clientlog_record *r, uint32_t prev_last
 
 	if (tokens >= NTP_CLIENTLOG_TOKEN_SCALE) {
 		r->tokens = (uint16_t)(tokens - NTP_CLIENTLOG_TOKEN_SCALE);
-		return true;
+		r->kods = 0;
+		return NTP_CLIENTLOG_ANSWER;
 	}
 	r->tokens = (uint16_t)tokens;
 	if (r->drops != UINT16_MAX)
@@ -261,8 +271,12 @@ bool ntp_clientlog_rate_check(struct ntp_clientlog_record *r, uint32_t prev_last
 	/* Leak: answer a limited request now and then, so that a flood with
 	   a victim's spoofed address cannot cut the victim off completely. */
 	if (rl->leak > 0 && rl->leak < 32 && (rnd & ((1u << rl->leak) - 1)) == 0)
-		return true;
-	return false;
+		return NTP_CLIENTLOG_ANSWER;
+	if (rl->kod && r->kods < NTP_CLIENTLOG_KOD_MAX && (rnd >> 31)) {
+		r->kods++;
+		return NTP_CLIENTLOG_KOD;
+	}
+	return NTP_CLIENTLOG_DROP;
 }
 
 void ntp_clientlog_get_stats(const struct ntp_clientlog *log, struct ntp_clientlog_stats *st)

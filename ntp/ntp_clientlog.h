@@ -26,8 +26,14 @@
    wraps after 194 days, and only differences are used. */
 #define NTP_CLIENTLOG_TICKS_PER_SEC 256
 
-/* Rate-limit tokens are kept in 1/64 of a request. */
+/* Rate-limit tokens are kept in 1/64 of a request (burst <= 255, so the
+   bucket fits 14 bits). */
 #define NTP_CLIENTLOG_TOKEN_SCALE 64
+#define NTP_CLIENTLOG_TOKENS_MAX 0x3fff
+
+/* At most this many KoD RATE to one client between two of its requests
+   that spend a token, i.e. per 2^interval s under a flood. */
+#define NTP_CLIENTLOG_KOD_MAX 2
 
 /*
  * One client: 60 bytes.  Packed to 4-byte alignment so the two 64-bit
@@ -43,7 +49,8 @@ struct ntp_clientlog_record {
 	uint32_t last;		/**< last request, ticks */
 	uint32_t hits;		/**< requests seen */
 	uint32_t xleave_hits;	/**< responses sent interleaved */
-	uint16_t tokens;	/**< rate-limit bucket, NTP_CLIENTLOG_TOKEN_SCALE per request */
+	uint16_t tokens : 14;	/**< rate-limit bucket, NTP_CLIENTLOG_TOKEN_SCALE per request */
+	uint16_t kods : 2;	/**< KoD RATE sent since a token was last spent */
 	uint16_t drops;		/**< requests rate-limited (saturating) */
 } __attribute__((packed, aligned(4)));
 
@@ -53,6 +60,14 @@ struct ntp_clientlog_ratelimit {
 	int interval;		/**< log2 s between requests, long-term */
 	int burst;		/**< bucket depth, requests */
 	int leak;		/**< a limited request is answered with probability 2^-leak */
+	bool kod;		/**< some limited requests get a KoD RATE */
+};
+
+/** What the rate limit says of one request. */
+enum ntp_clientlog_verdict {
+	NTP_CLIENTLOG_ANSWER,	/**< answer it (a token, the leak, or no limit) */
+	NTP_CLIENTLOG_KOD,	/**< answer it with a KoD RATE */
+	NTP_CLIENTLOG_DROP,	/**< no answer */
 };
 
 struct ntp_clientlog;
@@ -87,13 +102,18 @@ const struct ntp_clientlog_record *ntp_clientlog_record_const(const struct ntp_c
 
 /**
  * Apply the token bucket of a record for one request.  Tokens accrue at
- * one per 2^interval s up to burst; a request spends one.  Without a
- * token, the request is still allowed with probability 2^-leak (rnd is a
- * uniform random 32-bit number supplied by the caller).
+ * one per 2^interval s up to burst (the part of a tick too small to count
+ * is rounded at random, so that a flood accrues at the same rate as a
+ * quiet client); a request spends one.  Without a token, the request is
+ * still answered with probability 2^-leak; else, with kod, it gets a KoD
+ * with probability 1/2 while the client has had fewer than
+ * NTP_CLIENTLOG_KOD_MAX since it last spent a token; else it is dropped.
+ * A limiter that answered every limited request with a KoD would send a
+ * spoofed flood's victim as many packets as the flood has.
  * @param prev_last  the record's `last` before ntp_clientlog_access() updated it
- * @return true if the request may be answered normally
+ * @param rnd        a uniform random 32-bit number supplied by the caller
  */
-bool ntp_clientlog_rate_check(struct ntp_clientlog_record *r, uint32_t prev_last, uint32_t now,
+enum ntp_clientlog_verdict ntp_clientlog_rate_check(struct ntp_clientlog_record *r, uint32_t prev_last, uint32_t now,
 		    const struct ntp_clientlog_ratelimit *rl, uint32_t rnd);
 
 struct ntp_clientlog_stats {

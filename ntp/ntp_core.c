@@ -31,10 +31,37 @@ void ntp_core_conf_set(struct ntp_core_conf *cc, const struct bridge_conf *c)
 	cc->rl.interval = c->ntp.ratelimit.interval;
 	cc->rl.burst = c->ntp.ratelimit.burst;
 	cc->rl.leak = c->ntp.ratelimit.leak;
-	cc->kod = c->ntp.ratelimit.enabled && c->ntp.ratelimit.kod;
+	cc->rl.kod = c->ntp.ratelimit.kod;
 	cc->serve_unsynced = c->ntp.serve_unsynced;
 	cc->local_stratum = c->ntp.local_stratum;
 	cc->max_age_ns = (int64_t)(c->ntp.max_answer_delay * 1e9);
+	/* Each worker serves its own clients: it gets its share, rounded up. */
+	int nw = c->ntp.workers > 1 ? c->ntp.workers : 1;
+
+	cc->ceiling = c->ntp.max_response_rate <= 0 ? 0 :
+		      (uint32_t)((c->ntp.max_response_rate + nw - 1) / nw);
+}
+
+bool ntp_core_ceiling_take(struct ntp_core_ceiling *c, const struct ntp_core_conf *cc,
+			   uint32_t ticks)
+{
+	uint64_t cap = (uint64_t)cc->ceiling * NTP_CLIENTLOG_TICKS_PER_SEC, u;
+
+	if (!cc->ceiling)
+		return true;
+	if (c->rate != cc->ceiling) {
+		c->rate = cc->ceiling;
+		c->units = cap;
+	} else {
+		/* one tick adds rate/TICKS responses: rate units */
+		u = c->units + (uint64_t)(uint32_t)(ticks - c->ticks) * c->rate;
+		c->units = u < cap ? u : cap;
+	}
+	c->ticks = ticks;
+	if (c->units < NTP_CLIENTLOG_TICKS_PER_SEC)
+		return false;
+	c->units -= NTP_CLIENTLOG_TICKS_PER_SEC;
+	return true;
 }
 
 void ntp_core_local_snapshot(struct ref_snapshot *s, int stratum, const struct timespec *now)
@@ -108,11 +135,16 @@ enum ntp_core_verdict ntp_core_answer(const struct ntp_core_conf *cc, struct ntp
 	if (idx != NTP_CLIENTLOG_NONE)
 		rec = ntp_clientlog_record(clg, idx);
 
-	if (rec && cc->rl.enabled &&
-	    !ntp_clientlog_rate_check(rec, prev_last, r->ticks, &cc->rl, rand32(rng))) {
-		if (!cc->kod)
+	if (rec && cc->rl.enabled) {
+		switch (ntp_clientlog_rate_check(rec, prev_last, r->ticks, &cc->rl, rand32(rng))) {
+		case NTP_CLIENTLOG_ANSWER:
+			break;
+		case NTP_CLIENTLOG_KOD:
+			kod = true;
+			break;
+		default:
 			return NTP_CORE_DROP_RATELIMIT;
-		kod = true;
+		}
 	}
 
 	/* Interleaved mode (RFC 9769, chrony's server): a client that echoes

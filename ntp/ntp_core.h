@@ -26,11 +26,18 @@
 struct ntp_core_conf {
 	struct ntp_acl acl;
 	struct ntp_clientlog_ratelimit rl;
-	bool kod;			/**< answer a limited request with KoD RATE */
 	bool serve_unsynced;
 	int local_stratum;		/**< 0: off */
 	int precision;			/**< log2 s of the clock, measured */
 	int64_t max_age_ns;		/**< a request older than this is not answered */
+	uint32_t ceiling;		/**< responses/s of one worker, 0 = none */
+};
+
+/** A worker's share of max_response_rate: a token bucket of one second. */
+struct ntp_core_ceiling {
+	uint64_t units;			/**< responses x NTP_CLIENTLOG_TICKS_PER_SEC */
+	uint32_t ticks;			/**< when last filled */
+	uint32_t rate;			/**< the rate it was filled at */
 };
 
 /** The reference as a batch of responses carries it (read once per batch). */
@@ -52,7 +59,7 @@ enum ntp_core_verdict {
 	NTP_CORE_DROP_MODE,		/**< not a client request */
 	NTP_CORE_DROP_ACL,
 	NTP_CORE_DROP_UNSYNCED,		/**< never synchronised, serve_unsynced = no */
-	NTP_CORE_DROP_RATELIMIT,	/**< over the rate limit, no KoD */
+	NTP_CORE_DROP_RATELIMIT,	/**< over the rate limit, not answered */
 };
 
 /** What the sender must know of a response built by ntp_core_answer(). */
@@ -104,6 +111,13 @@ enum ntp_core_verdict ntp_core_answer(const struct ntp_core_conf *cc, struct ntp
 				      const struct ntp_core_ref *r, const struct ntp_request *req,
 				      const uint8_t addr16[16], ntp_ts rx, uint64_t *rng,
 				      uint8_t *out, size_t outcap, struct ntp_core_reply *rep);
+
+/**
+ * May one more response go out now (ticks) under the ceiling?  A bucket
+ * that was never used, or whose rate changed, starts full.
+ */
+bool ntp_core_ceiling_take(struct ntp_core_ceiling *c, const struct ntp_core_conf *cc,
+			   uint32_t ticks);
 
 /**
  * The response rep went out with transmit tx (read just before sending):

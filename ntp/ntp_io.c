@@ -321,6 +321,10 @@ static void process_one(struct ntp_worker *w, struct nsock *s, int i,
 			STAT_INC(w, dropped_invalid);
 		return;
 	}
+	if (!ntp_core_ceiling_take(&w->ceiling, &srv->core, br->ref.ticks)) {
+		STAT_INC(w, dropped_ceiling);
+		return;
+	}
 	w->tiov[j].iov_base = w->tbuf[j];
 	w->tiov[j].iov_len = rep->len;
 	memset(&w->tmsg[j], 0, sizeof(w->tmsg[j]));

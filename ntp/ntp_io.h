@@ -46,6 +46,7 @@ struct ntp_stats {
 	uint64_t dropped_unsynced;	/**< not served: unsynchronised and serve_unsynced = no */
 	uint64_t dropped_broadcast;	/**< sent to a broadcast/multicast address, or from one */
 	uint64_t dropped_late;		/**< waited longer than max_answer_delay: not answered */
+	uint64_t dropped_ceiling;	/**< over max_response_rate: not answered */
 	uint64_t send_errors;
 	uint64_t rx_ts_hw;		/**< RX stamps from the NIC */
 	uint64_t rx_ts_sw;		/**< RX stamps from the kernel */
@@ -125,6 +126,7 @@ struct ntp_worker {
 	struct ntp_stats st;
 	uint64_t rng;
 	struct ntp_io_txmodel txm;
+	struct ntp_core_ceiling ceiling;
 	int64_t late_age_ns;	/**< oldest request dropped as late since the core looked
 				     (atomic; ntp_server.c shrinks the receive queue) */
 

@@ -22,6 +22,7 @@ static const struct {
 	{ "ntp_dropped_unsynced", "NTP dropped (unsynchronised)" },
 	{ "ntp_dropped_broadcast", "NTP dropped (broadcast)" },
 	{ "ntp_dropped_late", "NTP dropped (waited too long)" },
+	{ "ntp_dropped_ceiling", "NTP dropped (response ceiling)" },
 	{ "ntp_send_errors", "NTP send errors" },
 	{ "ntp_hw_rx_timestamps", "NTP hardware RX timestamps" },
 	{ "ntp_kernel_rx_timestamps", "NTP kernel RX timestamps" },

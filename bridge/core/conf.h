@@ -106,6 +106,7 @@ struct bridge_conf {
 		int hwtimestamp;	/**< enum conf_hwts */
 		int local_stratum;	/**< 0 = off */
 		double max_answer_delay;	/**< s: older requests are dropped */
+		int max_response_rate;	/**< responses/s in all, 0 = no ceiling */
 		bool serve_unsynced;
 		int workers;
 	} ntp;

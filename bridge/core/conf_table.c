@@ -145,6 +145,10 @@ const struct conf_item conf_table[] = {
 	       ntp.max_answer_delay, LIVE,
 	       "a request that waited longer than this (from its receive stamp) is dropped, "
 	       "not answered late; sizes the receive buffer"),
+	SCALAR("ntp", "max_response_rate", CT_INT, "0", 0, 100000000, 0, NULL,
+	       ntp.max_response_rate, LIVE,
+	       "responses (time and KoD) per second to all clients together, a ceiling for "
+	       "floods from more addresses than the client log holds; 0: none"),
 	SCALAR("ntp", "workers", CT_INT, "1", 1, PB_NTP_MAX_WORKERS, 0, NULL, ntp.workers, "ntp",
 	       "NTP worker threads (SO_REUSEPORT); 1 runs in the core loop"),
 

@@ -208,10 +208,17 @@ static void rate_limit_and_kod(void **state)
 	assert_int_equal(answered + dropped, 200);
 	assert_in_range(answered, 4 + 2, 4 + 30);
 
+	/* with kod, the rest of the burst's overflow is not all KoDs: at
+	   most NTP_CLIENTLOG_KOD_MAX until a token is spent again */
 	load("ratelimit = interval 4 burst 4 leak 4 kod\n");
+	answered = dropped = 0;
 	for (int i = 0; i < 200; i++) {
-		assert_int_equal(exchange("10.2.0.2", 0, 0, 0x200 + i, 0x200 + i, &r, &rep),
-				 NTP_CORE_REPLY);
+		enum ntp_core_verdict v = exchange("10.2.0.2", 0, 0, 0x200 + i, 0x200 + i, &r, &rep);
+
+		dropped += v == NTP_CORE_DROP_RATELIMIT;
+		if (v != NTP_CORE_REPLY)
+			continue;
+		answered++;
 		if (rep.kod) {
 			kod++;
 			assert_int_equal(r.stratum, 0);
@@ -222,7 +229,9 @@ static void rate_limit_and_kod(void **state)
 		/* the poll hint: no faster than the limit allows */
 		assert_true(r.poll >= 4);
 	}
-	assert_in_range(kod, 200 - 4 - 30, 200 - 4 - 2);
+	assert_int_equal(answered + dropped, 200);
+	assert_in_range(kod, 1, NTP_CLIENTLOG_KOD_MAX);
+	assert_in_range(answered - kod, 4 + 2, 4 + 30);
 
 	/* a leak of 2^-1 answers about half of a flood: a spoofer cannot lock
 	   the real client out */
@@ -231,6 +240,110 @@ static void rate_limit_and_kod(void **state)
 	for (int i = 0; i < 2000; i++)
 		answered += exchange("10.2.0.3", 0, 0, 1, 1, &r, &rep) == NTP_CORE_REPLY;
 	assert_in_range(answered, 850, 1150);
+}
+
+/* A request of client ip at time t_ns (the client-log clock). */
+static enum ntp_core_verdict at(const char *ip, int64_t t_ns, struct ntp_core_reply *rep)
+{
+	struct ntp_response r;
+
+	ref.ticks = (uint32_t)(t_ns * NTP_CLIENTLOG_TICKS_PER_SEC / 1000000000);
+	return exchange(ip, 0, 0, 0x777, 0x777, &r, rep);
+}
+
+/*
+ * Issue 12, item 5: a flood forged with one client's address, with kod on,
+ * must not draw as many packets toward that address as it sends, and the
+ * client it pretends to be must still get answers (the leak).
+ */
+static void kod_does_not_reflect_a_flood(void **state)
+{
+	struct ntp_core_reply rep;
+	int64_t t = 5000000000000LL;
+	int replies = 0, kods = 0, victim = 0, victim_answered = 0;
+
+	load("ratelimit = interval 3 burst 8 leak 2 kod\n");
+	/* 10,000 forged requests at 440/s (the attack that drew 14,630
+	   replies to 14,630 requests), the real client polling every 8 s */
+	for (int i = 0; i < 10000; i++) {
+		t += 1000000000 / 440;
+		if (at("10.2.1.1", t, &rep) == NTP_CORE_REPLY) {
+			replies++;
+			kods += rep.kod;
+		}
+		if (i % 3520 == 0) {
+			victim++;
+			victim_answered += at("10.2.1.1", t + 1000, &rep) == NTP_CORE_REPLY &&
+					   !rep.kod;
+		}
+	}
+	print_message("flood: %d requests, %d replies (%d KoD); victim %d/%d answered\n",
+		      10000, replies, kods, victim_answered, victim);
+	assert_true(replies * 10 <= 10000 * 3);
+	/* KoDs: at most 2 per token, a token per 8 s: 23 s of flood */
+	assert_in_range(kods, 1, 2 * (23 / 8 + 1 + 8));
+
+	/* a slower flood over 512 s: the real client, every 8 s, is still
+	   answered about a quarter of the time (and by its tokens) */
+	victim = victim_answered = replies = 0;
+	for (int i = 0; i < 10000; i++) {
+		t += 1000000000 / 20;
+		replies += at("10.2.1.2", t, &rep) == NTP_CORE_REPLY;
+		if (i % 160 == 0) {
+			victim++;
+			victim_answered += at("10.2.1.2", t + 1000, &rep) == NTP_CORE_REPLY &&
+					   !rep.kod;
+		}
+	}
+	print_message("slow flood: %d replies; victim %d/%d answered\n", replies,
+		      victim_answered, victim);
+	assert_true(replies * 10 <= 10000 * 3);
+	assert_true(victim_answered * 8 >= victim);
+
+	/* the tokens of a flood accrue at the configured rate even though
+	   each request comes less than a tick after the last: without kod or
+	   leak, 600 s at 1000/s is answered about 600/8 + 8 times */
+	load("ratelimit = interval 3 burst 8 leak 1\n");
+	cc.rl.leak = 0;
+	replies = 0;
+	for (int i = 0; i < 600000; i++) {
+		t += 1000000;
+		replies += at("10.2.1.3", t, &rep) == NTP_CORE_REPLY;
+	}
+	print_message("600 s at 1000/s: %d answered\n", replies);
+	assert_in_range(replies, 75 + 8 - 15, 75 + 8 + 15);
+	ref.ticks = 1000;
+}
+
+/* max_response_rate bounds what a flood from many addresses draws. */
+static void response_ceiling(void **state)
+{
+	struct ntp_core_ceiling c = { 0 };
+	int n = 0;
+
+	load("max_response_rate = 100\n");
+	assert_int_equal(cc.ceiling, 100);
+	/* a full second's worth at once, then nothing until time passes */
+	for (int i = 0; i < 1000; i++)
+		n += ntp_core_ceiling_take(&c, &cc, 5000);
+	assert_int_equal(n, 100);
+	/* half a second later, half of it */
+	n = 0;
+	for (int i = 0; i < 1000; i++)
+		n += ntp_core_ceiling_take(&c, &cc, 5000 + NTP_CLIENTLOG_TICKS_PER_SEC / 2);
+	assert_int_equal(n, 50);
+	/* an idle hour fills the bucket to one second, not more */
+	n = 0;
+	for (int i = 0; i < 1000; i++)
+		n += ntp_core_ceiling_take(&c, &cc, 5000 + 3600 * NTP_CLIENTLOG_TICKS_PER_SEC);
+	assert_int_equal(n, 100);
+
+	/* shared by the workers, rounded up; 0 is no ceiling */
+	load("max_response_rate = 100\nworkers = 3\n");
+	assert_int_equal(cc.ceiling, 34);
+	load("");
+	for (int i = 0; i < 1000; i++)
+		assert_true(ntp_core_ceiling_take(&c, &cc, 5000));
 }
 
 static void no_amplification(void **state)
@@ -289,6 +402,8 @@ int main(void)
 		cmocka_unit_test(drops_before_answer),
 		cmocka_unit_test(basic_then_interleaved),
 		cmocka_unit_test(rate_limit_and_kod),
+		cmocka_unit_test(kod_does_not_reflect_a_flood),
+		cmocka_unit_test(response_ceiling),
 		cmocka_unit_test(no_amplification),
 		cmocka_unit_test(reference_as_served),
 	};
