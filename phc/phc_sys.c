@@ -86,6 +86,11 @@ static int last_leap;
 static int good_updates;
 static double good_freq_min, good_freq_max;
 static bool leap_pause;		/* updates suspended in the ambiguous second */
+/* A grandmaster jump that ptp/ followed (its guard: confirmed, or the
+   operator's word) may step CLOCK_REALTIME once more, within this window. */
+#define JUMP_STEP_WINDOW_S 30.0
+static uint64_t jumps_followed_seen;
+static double jump_step_until;
 static bool warned_utc_config, warned_leapfile_expired, warned_other_writer;
 
 static double mono_s(void)
@@ -297,8 +302,11 @@ static double discipline(const struct ptp_state *ps, int *utc_offset, int *leap)
 
 	check_other_writer();
 	if (conf.clock.step_threshold > 0 && fabs(err) > conf.clock.step_threshold * 1e9 &&
-	    (conf.clock.step_limit < 0 || trk.updates < (uint64_t)conf.clock.step_limit)) {
-		log_notice("phc: stepping CLOCK_REALTIME by %+.9f s", -err * 1e-9);
+	    (conf.clock.step_limit < 0 || trk.updates < (uint64_t)conf.clock.step_limit ||
+	     mono_s() < jump_step_until)) {
+		log_notice("phc: stepping CLOCK_REALTIME by %+.9f s%s", -err * 1e-9,
+			   mono_s() < jump_step_until ? " (the grandmaster's jump)" : "");
+		jump_step_until = 0;
 		clockadj_step(CLOCK_REALTIME, (int64_t)-err);
 		phc_sysadj_step();
 		servo_reset(servo);
@@ -347,6 +355,9 @@ static void tick(void *arg)
 		    !(link_a && link_a->known && !link_a->up);
 	if (in.ptp_ok)
 		ptp_ever_locked = true;
+	if (ps.gm_jumps_followed > jumps_followed_seen)
+		jump_step_until = now + JUMP_STEP_WINDOW_S;
+	jumps_followed_seen = ps.gm_jumps_followed;
 
 	if (trk.disciplining) {
 		leap_pause = false;
@@ -460,6 +471,8 @@ int phc_sys_start(const struct bridge_conf *c)
 	phc_ref_init(&ref);
 	ref_state_publish(&ref.snap);
 	ptp_ever_locked = false;
+	jumps_followed_seen = 0;
+	jump_step_until = 0;
 	good_updates = 0;
 	leap_set = 0;
 	freq_set = false;

@@ -85,6 +85,22 @@ static int ptp_cmd_ptp(struct json_object *req, struct json_object *data,
 	return 0;
 }
 
+static int ptp_cmd_accept_jump(struct json_object *req, struct json_object *data,
+			       char *err, size_t errlen)
+{
+	struct ptp_state s;
+
+	ptp_get_state(&s);
+	if (!ptp_engine_accept_jump()) {
+		snprintf(err, errlen, "no grandmaster time jump is being held");
+		return -1;
+	}
+	ADD(data, "message", json_object_new_string(
+		"followed at the next Sync: PHC A and the system clock step"));
+	ADD(data, "jump_s", json_object_new_double(s.gm_jump_last_ns * 1e-9));
+	return 0;
+}
+
 static void ptp_status(struct json_object *o)
 {
 	struct json_object *w;
@@ -119,6 +135,21 @@ static void ptp_status(struct json_object *o)
 	if (s.have_parent && !s.time_traceable)
 		json_object_array_add(w, json_object_new_string(
 			"the grandmaster's time is not traceable"));
+	if (s.gm_jump_held) {
+		char t[96];
+
+		snprintf(t, sizeof(t), "GM jumped %+.6f s, not followed for %.0f s (accept-gm-jump)",
+			 s.gm_jump_last_ns * 1e-9, s.gm_jump_age_s);
+		json_object_array_add(w, json_object_new_string(t));
+	}
+	ADD(o, "gm_jump_held", json_object_new_boolean(s.gm_jump_held));
+	if (s.gm_jump_held) {
+		ADD(o, "gm_jump_ns", json_object_new_double(s.gm_jump_last_ns));
+		ADD(o, "gm_jump_age_s", json_object_new_double(s.gm_jump_age_s));
+		if (s.gm_jump_confirm_s > 0)
+			ADD(o, "gm_jump_followed_in_s", json_object_new_double(
+				s.gm_jump_confirm_s - s.gm_jump_age_s));
+	}
 	ADD(o, "warnings", w);
 }
 
@@ -148,6 +179,15 @@ static void ptp_metrics(FILE *out)
 	      s.utc_offset_valid ? 1 : 0);
 	metric_line(out, "ptpbridge_ptp_syncs_total", "counter", "Syncs the servo used.", "%llu",
 		    (unsigned long long)s.sync_count);
+	GAUGE(out, "ptpbridge_ptp_gm_jump_held",
+	      "A grandmaster time jump beyond max_gm_jump is not followed.", "%d",
+	      s.gm_jump_held ? 1 : 0);
+	metric_line(out, "ptpbridge_ptp_gm_jumps_total", "counter",
+		    "Grandmaster time jumps beyond max_gm_jump seen.", "%llu",
+		    (unsigned long long)s.gm_jumps);
+	metric_line(out, "ptpbridge_ptp_gm_jumps_followed_total", "counter",
+		    "Of them, followed (confirmed or accepted).", "%llu",
+		    (unsigned long long)s.gm_jumps_followed);
 }
 
 /* --- the module ------------------------------------------------------------ */
@@ -157,6 +197,13 @@ static int ptp_start(const struct bridge_conf *c)
 	return ptp_engine_start(c);
 }
 
+static int ptp_reload(const struct bridge_conf *old_conf, const struct bridge_conf *new_conf)
+{
+	(void)old_conf;
+	ptp_engine_set_guard(new_conf);
+	return 0;
+}
+
 static void ptp_stop(void)
 {
 	ptp_engine_stop();
@@ -164,6 +211,8 @@ static void ptp_stop(void)
 
 static const struct ctl_command ptp_commands[] = {
 	{ "ptp", CTL_READ, ptp_cmd_ptp, "PTP data sets of the engine" },
+	{ "accept-gm-jump", CTL_ADMIN, ptp_cmd_accept_jump,
+	  "follow a held grandmaster time jump now (steps PHC A and the system clock)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -171,8 +220,8 @@ const struct pb_module ptp_module = {
 	.name = "ptp",
 	.start = ptp_start,
 	/* linuxptp's clock changes nothing in place: what the engine reads
-	   restarts it (conf_table.c), anything else leaves it locked */
-	.reload = NULL,
+	   restarts it (conf_table.c); only the jump guard's bounds are ours */
+	.reload = ptp_reload,
 	.stop = ptp_stop,
 	.commands = ptp_commands,
 	.status = ptp_status,
@@ -193,7 +242,7 @@ bool ptp_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns)
 
 bool ptp_state_locked(const struct ptp_state *s)
 {
-	return s->running && s->port_state == PTP_PS_SLAVE &&
+	return s->running && s->port_state == PTP_PS_SLAVE && !s->gm_jump_held &&
 	       (s->servo_state == PTP_SERVO_LOCKED ||
 		s->servo_state == PTP_SERVO_LOCKED_STABLE);
 }

@@ -81,6 +81,15 @@ struct ptp_state {
 	double filtered_err_ns;		/**< its standard error */
 	double filter_window_s;		/**< the fit's length */
 
+	/* the grandmaster time-jump guard (ptp_guard.h) */
+	bool gm_jump_held;		/**< a jump is not being followed */
+	double gm_jump_ns;		/**< the GM's held jump (GM - us), as first seen */
+	double gm_jump_last_ns;		/**< the same at the latest Sync */
+	double gm_jump_age_s;		/**< how long it has been held */
+	double gm_jump_confirm_s;	/**< held this long, it is followed (0: never) */
+	uint64_t gm_jumps;		/**< jumps seen */
+	uint64_t gm_jumps_followed;	/**< of them, followed */
+
 	uint64_t sync_count;		/**< servo updates seen (ingress time changes) */
 	uint64_t last_sync_mono_ns;	/**< CLOCK_MONOTONIC of the last one, 0 = never */
 	uint64_t dispatches;		/**< clock_poll() calls */
@@ -99,7 +108,7 @@ void ptp_get_state(struct ptp_state *s);
  */
 bool ptp_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns);
 
-/** Has the slave a usable reference: port SLAVE and servo locked. */
+/** Has the slave a usable reference: port SLAVE, servo locked, no GM jump held. */
 bool ptp_state_locked(const struct ptp_state *s);
 
 /** "SLAVE", "LISTENING" ... */

@@ -1,6 +1,6 @@
 # ptp/: linuxptp's engine embedded in bridged (docs/ptp.md).
 
-BRIDGED_SRCS += ptp/ptp.c ptp/ptp_engine.c ptp/ptp_offset.c
+BRIDGED_SRCS += ptp/ptp.c ptp/ptp_engine.c ptp/ptp_offset.c ptp/ptp_guard.c
 LINUXPTP_USERS += ptp/ptp_engine.c
 
 # linuxptp's own check of pass-through [ptp] keys, and its version: both
@@ -10,13 +10,14 @@ LINUXPTP_USERS += ptp/ptp_conf.c
 
 # The engine joins the core loop through a poll() wrapper, and tells the
 # offset filter its frequency changes of PHC A through a wrapper of
-# clockadj_set_freq (ptp_engine.c): bridged and every unit test (they all
-# link ptp_engine.o) link with both.
-PTP_ENGINE_WRAP = -Wl,--wrap=poll -Wl,--wrap=clockadj_set_freq
+# clockadj_set_freq, and guards the servo against a grandmaster's time
+# jump through a wrapper of servo_sample (ptp_engine.c): bridged and every
+# unit test (they all link ptp_engine.o) link with all three.
+PTP_ENGINE_WRAP = -Wl,--wrap=poll -Wl,--wrap=clockadj_set_freq -Wl,--wrap=servo_sample
 $(BUILD)/bin/bridged: LIBS += $(PTP_ENGINE_WRAP)
 $(BUILD)/tests/%: LIBS += $(PTP_ENGINE_WRAP)
 
-UNIT_TESTS += test_ptp_engine test_ptp_offset
+UNIT_TESTS += test_ptp_engine test_ptp_offset test_ptp_guard
 UNIT_EXCLUDE_test_ptp_engine = ptp/ptp_engine.c
 UNIT_EXCLUDE_test_ptp_offset = ptp/ptp_offset.c
 

@@ -41,6 +41,7 @@
 #include "port.h"
 #include "print.h"
 #include "servo.h"
+#include "servo_private.h"
 #include "sk.h"
 #include "tmv.h"
 #include "transport.h"
@@ -50,6 +51,7 @@
 #include "bridge/core/loop.h"
 #include "ptp/ptp.h"
 #include "ptp/ptp_engine.h"
+#include "ptp/ptp_guard.h"
 #include "ptp/ptp_offset.h"
 
 /* --- the poll() wrapper ---------------------------------------------------- */
@@ -123,6 +125,66 @@ void __wrap_clockadj_set_freq(clockid_t clkid, double freq)
 	__real_clockadj_set_freq(clkid, freq);
 	if (clkid != CLOCK_REALTIME)
 		phc_a = clkid;
+}
+
+/*
+ * The grandmaster time-jump guard (ptp_guard.h) sits between linuxptp's
+ * clock_synchronize() and its servo: bridged is linked with
+ * -Wl,--wrap=servo_sample.  Only the engine's calls are guarded (those made
+ * while clock_poll() dispatches); phc/'s servo of CLOCK_REALTIME goes
+ * straight through.  A held Sync is answered with the servo's last locked
+ * state and adjustment, so clock_synchronize() sets PHC A's frequency to
+ * what it was (holdover) and the port stays SLAVE; ptp_state_locked() says
+ * no while a jump is held, which puts phc/ in holdover.
+ */
+static struct ptp_guard guard;
+static bool dispatching;	/* inside engine_fd_ready()'s clock_poll() */
+static double guard_adj;
+static enum servo_state guard_state = SERVO_LOCKED;
+
+double __real_servo_sample(struct servo *s, int64_t offset, uint64_t local_ts, double weight,
+			   enum servo_state *st);
+double __wrap_servo_sample(struct servo *s, int64_t offset, uint64_t local_ts, double weight,
+			   enum servo_state *st);
+
+double __wrap_servo_sample(struct servo *s, int64_t offset, uint64_t local_ts, double weight,
+			   enum servo_state *st)
+{
+	bool was_held = guard.held;
+	double now = (double)loop_now_ns() * 1e-9, adj;
+
+	if (!dispatching)
+		return __real_servo_sample(s, offset, local_ts, weight, st);
+	switch (ptp_guard_sample(&guard, (double)offset, now)) {
+	case PTP_GUARD_HOLD:
+		if (!was_held)
+			log_warn("ptp: the grandmaster's time jumped by %+.9f s (max_gm_jump %.6f s):"
+				 " not followed, holdover; it is followed %s",
+				 -guard.jump_ns * 1e-9, guard.bound_ns * 1e-9,
+				 guard.confirm_s > 0 ? "if it persists for gm_jump_confirm, or on"
+						       " `bridgectl accept-gm-jump`" :
+						       "only on `bridgectl accept-gm-jump`");
+		*st = guard_state;
+		return guard_adj;
+	case PTP_GUARD_FOLLOW:
+		log_notice("ptp: following the grandmaster's jump (%+.9f s now, %.1f s after it): "
+			   "PHC A is stepped", -guard.last_ns * 1e-9, now - guard.held_since_s);
+		servo_reset(s);
+		s->first_update = 1;	/* so that it steps, as at start */
+		break;
+	case PTP_GUARD_PASS:
+		if (was_held)
+			log_notice("ptp: the grandmaster is back within max_gm_jump after %.1f s;"
+				   " its jump was never followed", now - guard.held_since_s);
+		break;
+	}
+	adj = __real_servo_sample(s, offset, local_ts, weight, st);
+	if (*st == SERVO_LOCKED || *st == SERVO_LOCKED_STABLE) {
+		guard_adj = adj;
+		guard_state = *st;
+	}
+	ptp_guard_servo(&guard, *st == SERVO_LOCKED || *st == SERVO_LOCKED_STABLE);
+	return adj;
 }
 
 /* --- the engine ------------------------------------------------------------ */
@@ -239,6 +301,8 @@ static void offset_sample(int64_t ingress)
 		if (!locked)
 			return;
 	}
+	if (guard.held)
+		return;		/* the jump is not PHC A's: keep the estimate */
 	if (ptp_offset_sample(&pto, ingress, state.offset_ns))
 		log_notice("ptp: PHC A jumped against the GM; filter restarts");
 	state.filtered = ptp_offset_at(&pto, ingress, &state.filtered_offset_ns,
@@ -301,6 +365,14 @@ static void update_state(void)
 	}
 	last_ingress_ns = ingress;
 	offset_freq();
+	state.gm_jump_held = guard.held;
+	/* offsetFromMaster is ours minus the GM's: the GM's jump is its negative */
+	state.gm_jump_ns = -guard.jump_ns;
+	state.gm_jump_last_ns = -guard.last_ns;
+	state.gm_jump_age_s = guard.held ? (double)loop_now_ns() * 1e-9 - guard.held_since_s : 0;
+	state.gm_jump_confirm_s = guard.confirm_s;
+	state.gm_jumps = guard.jumps;
+	state.gm_jumps_followed = guard.followed;
 	if (state.last_sync_mono_ns && loop_now_ns() - state.last_sync_mono_ns > PTP_OFFSET_STALE_NS)
 		state.filtered = false;	/* what ptp_phc_offset() says by now */
 
@@ -314,8 +386,10 @@ static void engine_fd_ready(int fd, short revents, void *arg)
 	if (!engine)
 		return;
 	wrap_mode = WRAP_DISPATCH;
+	dispatching = true;
 	if (clock_poll(engine))
 		log_error("ptp: engine poll failed");
+	dispatching = false;
 	wrap_mode = WRAP_PASS;
 	state.dispatches++;
 	update_state();
@@ -486,6 +560,7 @@ int ptp_engine_start(const struct bridge_conf *c)
 			  c->ptp.time_stamping == CONF_TS_SOFTWARE ? "software" : "hardware");
 		goto fail;
 	}
+	ptp_guard_init(&guard, c->clock.max_gm_jump * 1e9, c->clock.gm_jump_confirm);
 	snprintf(state.interface, sizeof(state.interface), "%s", c->ptp.interface);
 	state.software_ts = c->ptp.time_stamping == CONF_TS_SOFTWARE;
 	state.phc_index = state.software_ts ? -1 : interface_phc_index(iface);
@@ -533,4 +608,14 @@ bool ptp_engine_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns)
 void ptp_engine_state(struct ptp_state *s)
 {
 	*s = state;
+}
+
+void ptp_engine_set_guard(const struct bridge_conf *c)
+{
+	ptp_guard_set(&guard, c->clock.max_gm_jump * 1e9, c->clock.gm_jump_confirm);
+}
+
+bool ptp_engine_accept_jump(void)
+{
+	return engine && ptp_guard_accept(&guard);
 }

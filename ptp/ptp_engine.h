@@ -22,6 +22,11 @@ void ptp_engine_stop(void);
 /** Copy of the engine's state (zeroed when it is not running). */
 void ptp_engine_state(struct ptp_state *s);
 /** ptp_phc_offset() of ptp.h. */
+/** The time-jump guard's bounds from a (reloaded) config. */
+void ptp_engine_set_guard(const struct bridge_conf *c);
+/** Follow a held grandmaster jump at the next Sync. @return false if none is held */
+bool ptp_engine_accept_jump(void);
+
 bool ptp_engine_phc_offset(int64_t phc_ns, double *offset_ns, double *err_ns);
 
 #endif

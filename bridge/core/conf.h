@@ -89,6 +89,8 @@ struct bridge_conf {
 		double holdover_max;	/**< s */
 		char pps_device[CONF_PATH_MAX];	/**< "" = off */
 		bool phc_filter;	/**< steer to PHC A minus ptp/'s filtered offset */
+		double max_gm_jump;	/**< s: a GM jump beyond is not followed; 0 = off */
+		double gm_jump_confirm;	/**< s: a held jump is followed after this; 0 = never */
 	} clock;
 
 	struct {

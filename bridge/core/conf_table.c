@@ -111,6 +111,13 @@ const struct conf_item conf_table[] = {
 	       LIVE, "after this long in holdover the server says unsynchronised (leap 3)"),
 	SCALAR("clock", "phc_filter", CT_BOOL, "yes", 0, 0, 0, NULL, clock.phc_filter, LIVE,
 	       "steer the system clock to PHC A minus its offset filtered over a minute (no: to PHC A)"),
+	SCALAR("clock", "max_gm_jump", CT_DURATION, "1ms", 0, 1e9, 0, NULL, clock.max_gm_jump,
+	       LIVE, "once locked, a grandmaster whose time jumps by more than this is not "
+	       "followed (holdover) until confirmed; 0: always followed"),
+	SCALAR("clock", "gm_jump_confirm", CT_DURATION, "5min", 0, 1e9, 0, NULL,
+	       clock.gm_jump_confirm, LIVE,
+	       "a held grandmaster jump that persists this long is followed (PHC A and the "
+	       "system clock are stepped); 0: only on `bridgectl accept-gm-jump`"),
 	SCALAR("clock", "pps_device", CT_PATH, "", 0, 0, 0, NULL, clock.pps_device, "phc",
 	       "optional PPS input (/dev/ppsN) checking PHC A; empty: off"),
 

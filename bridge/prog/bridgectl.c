@@ -54,6 +54,7 @@ static void usage(FILE *fp)
 		"  config show             the running configuration, with defaults\n"
 		"  config get SECTION.KEY  one key of the running configuration\n"
 		"  reload                  reload the configuration file (root)\n"
+		"  accept-gm-jump          follow a grandmaster time jump being held (root)\n"
 		"  help                    the commands this daemon answers\n"
 		"Commands on a file (no daemon needed):\n"
 		"  config check [FILE]     check a configuration file\n"
