@@ -56,10 +56,46 @@ fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 		grep -h 'Done [0-9]* runs' $(FUZZ_BUILD)/$$f.log | sed "s/^/  $$f: /"; \
 	done
 
+# make fuzz-long: the campaign (not in make check).  Each target runs for
+# FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS, whichever comes first,
+# on its corpus (kept between runs in $(FUZZ_BUILD)/corpus-TARGET; new
+# findings stay there and in crash-TARGET-* files); a table of executions,
+# coverage and findings goes to $(FUZZ_BUILD)/fuzz-long.md
+# (docs/reliability.md keeps the last one).
+FUZZ_LONG_RUNS ?= 10000000
+FUZZ_LONG_SECONDS ?= 3600
+fuzz-long: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+	@out=$(FUZZ_BUILD)/fuzz-long.md; fail=0; \
+	echo "| target | executions | time s | exec/s | coverage (edges) | features | corpus | findings |" > $$out; \
+	echo "|---|---|---|---|---|---|---|---|" >> $$out; \
+	for f in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
+		cp -n tests/fuzz/corpus/$$f/* $(FUZZ_BUILD)/corpus-$$f/ 2>/dev/null; \
+		echo "fuzz-long: $$f ($(FUZZ_LONG_RUNS) runs or $(FUZZ_LONG_SECONDS) s)"; \
+		t0=$$(date +%s); \
+		if $(FUZZ_BUILD)/$$f -runs=$(FUZZ_LONG_RUNS) -max_total_time=$(FUZZ_LONG_SECONDS) \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$f- \
+			$(FUZZ_BUILD)/corpus-$$f > $(FUZZ_BUILD)/$$f.long.log 2>&1; then \
+			found=none; \
+		else \
+			found="CRASH: $$(ls $(FUZZ_BUILD)/crash-$$f-* 2>/dev/null | head -1)"; fail=1; \
+			tail -40 $(FUZZ_BUILD)/$$f.long.log; \
+		fi; \
+		t=$$(( $$(date +%s) - t0 )); \
+		n=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_BUILD)/$$f.long.log); \
+		cov=$$(grep -o 'cov: [0-9]*' $(FUZZ_BUILD)/$$f.long.log | tail -1 | cut -d' ' -f2); \
+		ft=$$(grep -o 'ft: [0-9]*' $(FUZZ_BUILD)/$$f.long.log | tail -1 | cut -d' ' -f2); \
+		corp=$$(grep -o 'corp: [0-9]*' $(FUZZ_BUILD)/$$f.long.log | tail -1 | cut -d' ' -f2); \
+		echo "| $$f | $$n | $$t | $$(( $${n:-0} / ($$t > 0 ? $$t : 1) )) | $$cov | $$ft | $$corp | $$found |" >> $$out; \
+		tail -1 $$out; \
+	done; \
+	echo "fuzz-long: table in $$out"; \
+	[ $$fail = 0 ]
+
 FUZZ_SRCS_fuzz_conf = bridge/core/conf.c bridge/core/conf_parse.c bridge/core/conf_table.c bridge/core/conf_text.c \
 	bridge/core/conf_file.c bridge/core/log.c ptp/ptp_conf.c
 
-.PHONY: unit fuzz FORCE
+.PHONY: unit fuzz fuzz-long FORCE
 FORCE:
 
 # --- integration: the foundation (config, control socket, reload, Kconfig) --
@@ -71,3 +107,16 @@ check-foundation: build $(HWSIM_BINS)
 	echo "foundation: $$p passed, $$f failed"; \
 	if [ $$rc != 0 ]; then tail -20 $(BUILD)/foundation.log; exit 1; fi
 .PHONY: check-foundation
+
+# --- the fault and flood suite (tests/soak/soak.sh, docs/reliability.md) ---
+# make soak: the full lengths (SOAK_SECONDS=600), not in make check;
+# make check runs the short version (check-soak, SOAK_SECONDS=20).
+soak: build hwsim $(BUILD)/bench/ntpload
+	@O=$(O) SOAK_SECONDS=$${SOAK_SECONDS:-600} tests/soak/soak.sh
+
+check-soak: build hwsim $(BUILD)/bench/ntpload
+	@O=$(O) SOAK_SECONDS=20 SOAK_KILL_BOUND=8 SOAK_TABLE=$(O)/soak-short.md \
+		timeout 600 tests/soak/soak.sh
+
+CHECK_TARGETS += check-soak
+.PHONY: soak check-soak

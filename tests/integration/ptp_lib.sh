@@ -117,7 +117,8 @@ pb_gm_set() {
 }
 
 # pb_bridge_conf NAME [IFACE-A IFACE-B]: bridge.conf for NAME (extra [ptp]
-# lines from $PB_PTP_CONF, [clock] lines from $PB_CLOCK_CONF)
+# lines from $PB_PTP_CONF, [clock] lines from $PB_CLOCK_CONF, [ntp] lines
+# from $PB_NTP_CONF)
 pb_bridge_conf() {
 	local name=$1 ifa=${2:-$IA} ifb=${3:-$IB}
 	mkdir -p "$TL_TMP/$name"
@@ -136,6 +137,7 @@ ${PB_CLOCK_CONF:-}
 interface = $ifb
 allow = all
 hwtimestamp = yes
+${PB_NTP_CONF:-}
 
 [control]
 socket = $TL_TMP/$name/bridged.sock
