@@ -133,13 +133,17 @@ void __wrap_clockadj_set_freq(clockid_t clkid, double freq)
  * -Wl,--wrap=servo_sample.  Only the engine's calls are guarded (those made
  * while clock_poll() dispatches); phc/'s servo of CLOCK_REALTIME goes
  * straight through.  A held Sync is answered with the servo's last locked
- * state and adjustment, so clock_synchronize() sets PHC A's frequency to
- * what it was (holdover) and the port stays SLAVE; ptp_state_locked() says
+ * state and its mean adjustment, so clock_synchronize() holds PHC A's
+ * frequency (holdover) and the port stays SLAVE; ptp_state_locked() says
  * no while a jump is held, which puts phc/ in holdover.
  */
 static struct ptp_guard guard;
 static bool dispatching;	/* inside engine_fd_ready()'s clock_poll() */
+/* What a held Sync gets: the mean of the locked servo's adjustments
+   (over about 16 Syncs), not its last one, whose proportional term holds
+   the noise of one Sync and would be PHC A's frequency for the hold. */
 static double guard_adj;
+static bool guard_adj_set;
 static enum servo_state guard_state = SERVO_LOCKED;
 
 double __real_servo_sample(struct servo *s, int64_t offset, uint64_t local_ts, double weight,
@@ -180,8 +184,11 @@ double __wrap_servo_sample(struct servo *s, int64_t offset, uint64_t local_ts, d
 	}
 	adj = __real_servo_sample(s, offset, local_ts, weight, st);
 	if (*st == SERVO_LOCKED || *st == SERVO_LOCKED_STABLE) {
-		guard_adj = adj;
+		guard_adj = guard_adj_set ? guard_adj + (adj - guard_adj) / 16 : adj;
+		guard_adj_set = true;
 		guard_state = *st;
+	} else if (!guard.held) {
+		guard_adj_set = false;
 	}
 	ptp_guard_servo(&guard, *st == SERVO_LOCKED || *st == SERVO_LOCKED_STABLE);
 	return adj;
@@ -560,7 +567,12 @@ int ptp_engine_start(const struct bridge_conf *c)
 			  c->ptp.time_stamping == CONF_TS_SOFTWARE ? "software" : "hardware");
 		goto fail;
 	}
-	ptp_guard_init(&guard, c->clock.max_gm_jump * 1e9, c->clock.gm_jump_confirm);
+	/* A jump held when the engine restarts (a reload of its keys) stays
+	   held: the new servo would otherwise step PHC A to it at once. */
+	if (guard.held)
+		ptp_guard_set(&guard, c->clock.max_gm_jump * 1e9, c->clock.gm_jump_confirm);
+	else
+		ptp_guard_init(&guard, c->clock.max_gm_jump * 1e9, c->clock.gm_jump_confirm);
 	snprintf(state.interface, sizeof(state.interface), "%s", c->ptp.interface);
 	state.software_ts = c->ptp.time_stamping == CONF_TS_SOFTWARE;
 	state.phc_index = state.software_ts ? -1 : interface_phc_index(iface);
