@@ -4,6 +4,7 @@
  * parser before it replaces the old file.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bridge/core/conf.h"
@@ -210,12 +212,44 @@ int conf_file_read(const char *path, char **text, size_t *len, struct conf_error
 	return 0;
 }
 
+/* Temporaries of ours a killed writer left beside the file (".NAME.XXXXXX",
+   regular, our own, untouched for a minute) go; anything else stays. */
+#define CONF_TMP_STALE_S 60
+
+static void remove_stale_temporaries(int dfd, const char *base)
+{
+	size_t blen = strlen(base);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd = dup(dfd);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+
+		if (n[0] != '.' || strncmp(n + 1, base, blen) || n[1 + blen] != '.' ||
+		    strlen(n + 2 + blen) != 6)
+			continue;
+		if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_uid != geteuid() || time(NULL) - st.st_mtime < CONF_TMP_STALE_S)
+			continue;
+		(void)!unlinkat(dfd, n, 0);
+	}
+	closedir(d);
+}
+
 /*
  * Replace the file whole, so that a reader (or a power cut) sees the old
  * file or the new one, never a mix: a temporary made with O_EXCL in the
  * file's own directory, the old mode and owner, fsync, rename over the
  * file, fsync of the directory.  A symlink is written through: its target
- * changes, the link stays.
+ * changes, the link stays.  A writer killed between the two leaves its
+ * temporary; the next write removes it once it is a minute old.
  */
 int conf_file_write(const char *path, const char *text, size_t len, struct conf_errors *errs)
 {
@@ -256,6 +290,7 @@ int conf_file_write(const char *path, const char *text, size_t len, struct conf_
 	dfd = open(*target ? target : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		(void)!fsync(dfd);
+		remove_stale_temporaries(dfd, slash + 1);
 		close(dfd);
 	}
 	return 0;

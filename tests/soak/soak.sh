@@ -222,28 +222,51 @@ case_kill() {
 
 # --- config set killed at random points: the file is old or new ----------
 case_config() {
-	local n=$(( SOAK_SECONDS < 60 ? 50 : 200 )) i bad=0 old new f="$TL_TMP/br.conf" m0 o0
+	local n=$(( SOAK_SECONDS < 60 ? 50 : 200 )) i bad=0 f="$TL_TMP/br.conf" m0 o0
 	chgrp nogroup "$f" 2>/dev/null || chgrp 65534 "$f"
 	chmod 640 "$f"
 	m0=$(stat -c %a "$f"); o0=$(stat -c %U:%G "$f")
+	local oldv newv v changed=0
 	for i in $(seq 1 "$n"); do
-		old=$(sha256sum <"$f")
+		cp "$f" "$TL_TMP/cfg.before"
+		oldv=$(sed -n 's/^max_answer_delay = //p' "$f")
+		newv="$((40 + i % 20))ms"
 		"$PB_BIN/bridgectl" -s "$TL_TMP/br/bridged.sock" -f "$f" \
-			config set ntp.max_answer_delay "$((40 + i % 20))ms" >/dev/null 2>&1 &
+			config set ntp.max_answer_delay "$newv" >/dev/null 2>&1 &
 		local p=$!
-		sleep "0.00$((RANDOM % 10))$((RANDOM % 10))"
+		# from before its exec to after its rename: every other try within
+		# its first millisecond (plus sleep's own start), else within 10 ms
+		if [ $((i % 2)) = 1 ]; then
+			sleep "0.000$((RANDOM % 10))$((RANDOM % 10))$((RANDOM % 10))"
+		else
+			sleep "0.00$((RANDOM % 10))$((RANDOM % 10))"
+		fi
 		kill -9 $p 2>/dev/null
 		wait $p 2>/dev/null
-		new=$(sha256sum <"$f")
+		v=$(sed -n 's/^max_answer_delay = //p' "$f")
+		[ "$v" = "$oldv" ] || changed=$((changed + 1))
+		# the old file or the new one: every other line as it was, the
+		# key absent (as at first) or at its old or new value, parseable,
+		# mode and owner kept
 		if ! "$PB_BIN/bridgectl" config check "$f" >/dev/null 2>&1 ||
+		   ! diff -q <(grep -v '^max_answer_delay = ' "$TL_TMP/cfg.before") \
+			     <(grep -v '^max_answer_delay = ' "$f") >/dev/null ||
+		   { [ "$v" != "$oldv" ] && [ "$v" != "$newv" ]; } ||
 		   [ "$(stat -c %a "$f")" != "$m0" ] || [ "$(stat -c %U:%G "$f")" != "$o0" ]; then
 			bad=$((bad + 1))
 		fi
 	done
-	local left
-	left=$(find "$(dirname "$f")" -maxdepth 1 -name "$(basename "$f").*" ! -name '*.old' | wc -l)
-	local fig="$n config set killed at random points: $bad left the file unparseable or with mode/owner changed; $left temporaries left beside it; bridged serving: $(pb_state br)"
-	if [ "$bad" = 0 ] && [ "$(pb_state br)" = synced ]; then
+	# killed writers leave their temporaries (.NAME.XXXXXX); a write
+	# removes those a minute old: age them, write once more
+	local left after
+	left=$(find "$(dirname "$f")" -maxdepth 1 -name ".$(basename "$f").??????" | wc -l)
+	find "$(dirname "$f")" -maxdepth 1 -name ".$(basename "$f").??????" \
+		-exec touch -d '2 minutes ago' {} +
+	"$PB_BIN/bridgectl" -s "$TL_TMP/br/bridged.sock" -f "$f" \
+		config set ntp.max_answer_delay 50ms >/dev/null 2>&1 || bad=$((bad + 1))
+	after=$(find "$(dirname "$f")" -maxdepth 1 -name ".$(basename "$f").??????" | wc -l)
+	local fig="$n config set killed at random points ($changed had written the new value): $bad left anything but the old or the new file, parseable, mode and owner kept; $left temporaries of killed writers, $after after the next write; bridged serving: $(pb_state br)"
+	if [ "$bad" = 0 ] && [ "$after" = 0 ] && [ "$(pb_state br)" = synced ]; then
 		tl_pass "atomic config set: $fig"
 		row "atomic config set" "kill -9 of bridgectl mid-write" "$n tries" pass "$fig"
 	else
@@ -272,20 +295,27 @@ case_link() {
 		fi
 	done
 	ip -n "$NBR" link set "$IA" down
+	local disp0="" disp1="" strat=1
 	for i in $(seq 1 $((hold * 2))); do
 		sleep 0.5
 		st=$(pb_state br)
 		[ "$(pb_json br status '.modules.ntp.served.leap')" = 3 ] && worst=leap3
 		[ "$st" = unsynchronised ] && worst=unsynchronised
 		[ "$worst" = synced ] && [ "$st" = holdover ] && worst=holdover
+		[ "$(pb_json br status '.modules.ntp.served.stratum')" = 1 ] || strat=lost
+		if [ "$st" = holdover ]; then
+			disp1=$(pb_ctl br metrics | awk '$1 == "ptpbridge_root_dispersion_seconds" { print $2 }')
+			[ -n "$disp0" ] || disp0=$disp1
+		fi
 	done
 	ip -n "$NBR" link set "$IA" up
 	t0=$(date +%s.%N)
 	pb_wait_state br synced 30 && dt_a=$(secs "$t0")
 	wait $lp
-	local fig="NIC B down 3 s: answering again ${dt_b:-never} s after link up; NIC A down ${hold} s: worst state $worst; synced ${dt_a:-never (30 s)} s after it came back"
+	local fig="NIC B down 3 s: answering again ${dt_b:-never} s after link up; NIC A down ${hold} s: worst state $worst, stratum $([ "$strat" = 1 ] && echo "1 kept" || echo "not kept"), root dispersion ${disp0:-?} -> ${disp1:-?} s; synced ${dt_a:-never (30 s)} s after it came back"
 	if [ -n "$dt_b" ] && awk -v d="$dt_b" 'BEGIN { exit !(d <= 5) }' &&
-	   [ "$worst" = holdover ] && [ -n "$dt_a" ]; then
+	   [ "$worst" = holdover ] && [ "$strat" = 1 ] && [ -n "$dt_a" ] &&
+	   awk -v a="${disp0:-1}" -v b="${disp1:-0}" 'BEGIN { exit !(b > a) }'; then
 		tl_pass "link flap under load: $fig"
 		row "link flap under load" "1000 clients, 10k req/s" "B 3 s, A ${hold} s" pass "$fig"
 	else

@@ -12,7 +12,9 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bridge/core/conf.h"
@@ -403,6 +405,52 @@ static void set_in_file(void **state)
 	unlink(path);
 }
 
+/* A writer killed between its temporary and the rename leaves the
+   temporary: the next write removes ours once a minute old, nothing else. */
+static void stale_temporaries(void **state)
+{
+	char dir[] = "/tmp/test_conf_dir_XXXXXX", path[128], p[160];
+	const char *base = "[ptp]\ninterface = eth0\n[ntp]\ninterface = eth1\n";
+	struct timespec old[2] = { { .tv_sec = 1000 }, { .tv_sec = 1000 } };
+	static const char *const names[] = {
+		".b.conf.AAAAAA",	/* ours, old: removed */
+		".b.conf.BBBBBB",	/* ours, fresh: kept */
+		".b.conf.CCCCCCC",	/* not our pattern: kept */
+		".other.DDDDDD",	/* another file's: kept */
+	};
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/b.conf", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, base, strlen(base)), (ssize_t)strlen(base));
+	close(fd);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		if (i != 1)
+			assert_int_equal(futimens(fd, old), 0);
+		close(fd);
+	}
+	/* an old symlink of our pattern is not ours to remove */
+	snprintf(p, sizeof(p), "%s/.b.conf.EEEEEE", dir);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_equal(utimensat(AT_FDCWD, p, old, AT_SYMLINK_NOFOLLOW), 0);
+
+	assert_int_equal(conf_file_set(path, "ntp", "port", "1123", &errs), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		assert_int_equal(access(p, F_OK) == 0, i != 0);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/.b.conf.EEEEEE", dir);
+	assert_int_equal(unlink(p), 0);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);	/* and no temporary of the write itself */
+}
+
 /* What a review of every key's parser against bridge.conf(5) found
    (issue 18): each was accepted silently, or refused in one spelling and
    not another.  First what must now be refused, and why. */
@@ -555,6 +603,7 @@ int main(void)
 		cmocka_unit_test(show_round_trips),
 		cmocka_unit_test(get_values),
 		cmocka_unit_test(set_in_file),
+		cmocka_unit_test(stale_temporaries),
 		cmocka_unit_test(review_of_the_parsers),
 		cmocka_unit_test(man_page_lists_every_key),
 		cmocka_unit_test(file_errors),
