@@ -45,12 +45,23 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(AUTOCONF_H) $(LINUXPTP_LIB) FORCE
 	@clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) $(LINUXPTP_CFLAGS) -o $@ $< \
 		$(FUZZ_SRCS_$*) $(LIBS)
 
-fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+# fuzz_conf's dictionary: every section and key of the table, and the
+# words values are made of (made from the table, so it never goes stale).
+$(FUZZ_BUILD)/fuzz_conf.dict: bridge/core/conf_table.c
+	@mkdir -p $(dir $@)
+	@{ grep -oE '(SCALAR|LIST|LIST_F)\("[a-z]+", "[a-z_]+"' $< | \
+		sed -E 's/.*\("([a-z]+)", "([a-z_]+)"/"[\1]"\n"\2 = "/'; \
+	   for w in yes no on off auto all interval burst leak kod ms min s h d K M G KiB MiB \
+		"\\x0a" "#" ";" "=" "::ffff:" "/0" "/32" "/128" "0x" "1e308" "-1" "nan"; do \
+		printf '"%s"\n' "$$w"; done; } | sort -u > $@
+
+fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS)) $(FUZZ_BUILD)/fuzz_conf.dict
 	@for f in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_BUILD)/corpus-$$f; \
 		cp -n tests/fuzz/corpus/$$f/* $(FUZZ_BUILD)/corpus-$$f/ 2>/dev/null; \
 		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
-		$(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+		d=; [ -f $(FUZZ_BUILD)/$$f.dict ] && d=-dict=$(FUZZ_BUILD)/$$f.dict; \
+		$(FUZZ_BUILD)/$$f $$d -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 			$(FUZZ_BUILD)/corpus-$$f > $(FUZZ_BUILD)/$$f.log 2>&1 || \
 			{ tail -40 $(FUZZ_BUILD)/$$f.log; exit 1; }; \
 		grep -h 'Done [0-9]* runs' $(FUZZ_BUILD)/$$f.log | sed "s/^/  $$f: /"; \
@@ -64,7 +75,7 @@ fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 # (docs/reliability.md keeps the last one).
 FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_SECONDS ?= 3600
-fuzz-long: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+fuzz-long: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS)) $(FUZZ_BUILD)/fuzz_conf.dict
 	@out=$(FUZZ_BUILD)/fuzz-long.md; fail=0; \
 	echo "| target | executions | time s | exec/s | coverage (edges) | features | corpus | findings |" > $$out; \
 	echo "|---|---|---|---|---|---|---|---|" >> $$out; \
@@ -73,7 +84,8 @@ fuzz-long: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 		cp -n tests/fuzz/corpus/$$f/* $(FUZZ_BUILD)/corpus-$$f/ 2>/dev/null; \
 		echo "fuzz-long: $$f ($(FUZZ_LONG_RUNS) runs or $(FUZZ_LONG_SECONDS) s)"; \
 		t0=$$(date +%s); \
-		if $(FUZZ_BUILD)/$$f -runs=$(FUZZ_LONG_RUNS) -max_total_time=$(FUZZ_LONG_SECONDS) \
+		d=; [ -f $(FUZZ_BUILD)/$$f.dict ] && d=-dict=$(FUZZ_BUILD)/$$f.dict; \
+		if $(FUZZ_BUILD)/$$f $$d -runs=$(FUZZ_LONG_RUNS) -max_total_time=$(FUZZ_LONG_SECONDS) \
 			-print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$f- \
 			$(FUZZ_BUILD)/corpus-$$f > $(FUZZ_BUILD)/$$f.long.log 2>&1; then \
 			found=none; \
