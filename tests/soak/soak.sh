@@ -35,6 +35,11 @@ mkdir -p "$(dirname "$SOAK_TABLE")"
 	echo "|---|---|---|---|---|"
 } >"$SOAK_TABLE"
 row() { echo "| $1 | $2 | $3 | $4 | $5 |" >>"$SOAK_TABLE"; }
+# verdict pass|FAIL CASE LOAD DURATION FIGURE: say it, and add its row
+verdict() {
+	if [ "$1" = pass ]; then tl_pass "$2: $5"; else tl_fail "$2: $5"; fi
+	row "$2" "$3" "$4" "$1" "$5"
+}
 
 pb_chain_init
 # the load comes from 10.240.0.0/15 in the client's namespace (AnyIP)
@@ -96,13 +101,8 @@ case_flood() {
 	local limit=$((16 * 1024 + 8 * 1024))
 	local fig="RSS $((rss0 / 1024)) -> max $((rss_max / 1024)) MiB (+$((grow / 1024)), second half +$((late / 1024))); loss $(kv "$out" loss_pct)%, interleaved $(kv "$out" interleaved_pct)%; client rms $rms ns (quiet $q_rms), max $max"
 	if [ "$grow" -le "$limit" ] && [ "$late" -le 1024 ] &&
-	   awk -v r="$rms" -v q="$q_rms" 'BEGIN { exit !(r <= 2 * (q > 500 ? q : 500)) }'; then
-		tl_pass "long flood: $fig"
-		row "long flood" "100k clients, 20k req/s, xleave" "${d} s" pass "$fig"
-	else
-		tl_fail "long flood: $fig"
-		row "long flood" "100k clients, 20k req/s, xleave" "${d} s" FAIL "$fig"
-	fi
+	   awk -v r="$rms" -v q="$q_rms" 'BEGIN { exit !(r <= 2 * (q > 500 ? q : 500)) }'; then r=pass; else r=FAIL; fi
+	verdict "$r" "long flood" "100k clients, 20k req/s, xleave" "${d} s" "$fig"
 }
 
 # --- spoofed flood: the client's own address, far over the rate limit -----
@@ -129,13 +129,8 @@ case_spoof() {
 	pct=$(awk -v a="$got" -v b="$req" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }')
 	local fig="$sent forged requests; $got replies to $req requests from the address ($pct%, $(stat_of ntp_kod_sent) KoD in all); the real client $((rx1 - rx0)) valid replies in $d s, rms $rms ns, max $max ns"
 	if [ "${sent:-0}" -gt $((d * 4000)) ] && [ $((rx1 - rx0)) -ge $((d / 4)) ] &&
-	   [ $((got * 10)) -le $((req * 3)) ] && awk -v m="$max" 'BEGIN { exit !(m < 20000) }'; then
-		tl_pass "spoofed flood: $fig"
-		row "spoofed flood" "5k req/s with the client's address; ratelimit interval -2 burst 16 leak 2 kod" "${d} s" pass "$fig"
-	else
-		tl_fail "spoofed flood: $fig"
-		row "spoofed flood" "5k req/s with the client's address" "${d} s" FAIL "$fig"
-	fi
+	   [ $((got * 10)) -le $((req * 3)) ] && awk -v m="$max" 'BEGIN { exit !(m < 20000) }'; then r=pass; else r=FAIL; fi
+	verdict "$r" "spoofed flood" "5k req/s with the client's address; ratelimit interval -2 burst 16 leak 2 kod" "${d} s" "$fig"
 	pb_ctl br -f "$TL_TMP/br.conf" config set ntp.ratelimit off >/dev/null
 }
 
@@ -153,13 +148,8 @@ case_amp() {
 	# counted as dropped (mode or invalid)
 	acc=$(( (dm1 - dm0) + (di1 - di0) ))
 	local fig="$n packets of 20 kinds at 10k/s: $got replies, longest $maxlen bytes; dropped as not a request or malformed: $acc of $n (all packets received: $((rx1 - rx0)))"
-	if [ "$got" = 0 ] && [ "$acc" = "$n" ]; then
-		tl_pass "amplification: $fig"
-		row "amplification" "mode 6/7, responses, short, odd, bad versions, lying extension lengths, oversized" "$n packets" pass "$fig"
-	else
-		tl_fail "amplification: $fig"
-		row "amplification" "junk at 10k/s" "$n packets" FAIL "$fig"
-	fi
+	if [ "$got" = 0 ] && [ "$acc" = "$n" ]; then r=pass; else r=FAIL; fi
+	verdict "$r" "amplification" "mode 6/7, responses, short, odd, bad versions, lying extension lengths, oversized" "$n packets" "$fig"
 }
 
 # --- reload and SIGHUP under load: nothing lost, client log kept ----------
@@ -177,13 +167,8 @@ case_reload() {
 	c1=$(pb_json br serverstats '.clientlog_records')
 	out=$(cat "$TL_TMP/reload.out")
 	local fig="$((d / 2)) reloads (bridgectl and SIGHUP) in $d s: loss $(kv "$out" loss_pct)%, interleaved $(kv "$out" interleaved_pct)%; client log $c0 -> $c1 records"
-	if awk -v l="$(kv "$out" loss_pct)" 'BEGIN { exit !(l <= 0.1) }' && [ "$c1" -ge "$c0" ]; then
-		tl_pass "reload under load: $fig"
-		row "reload under load" "10k clients, 20k req/s, xleave" "${d} s" pass "$fig"
-	else
-		tl_fail "reload under load: $fig"
-		row "reload under load" "10k clients, 20k req/s, xleave" "${d} s" FAIL "$fig"
-	fi
+	if awk -v l="$(kv "$out" loss_pct)" 'BEGIN { exit !(l <= 0.1) }' && [ "$c1" -ge "$c0" ]; then r=pass; else r=FAIL; fi
+	verdict "$r" "reload under load" "10k clients, 20k req/s, xleave" "${d} s" "$fig"
 }
 
 # --- kill -9 under load: restarted, serving stratum 1 within 5 s ---------
@@ -211,13 +196,8 @@ case_kill() {
 	left=$(find "$TL_TMP/br" -name '*.tmp*' -o -name '*.new' 2>/dev/null | wc -l)
 	local fig="synced and serving stratum 1 ${dt:-never (10 s)} s after the restart; $left temporary files left"
 	if [ -n "$dt" ] && awk -v d="$dt" -v b="$SOAK_KILL_BOUND" 'BEGIN { exit !(d <= b) }' &&
-	   [ "$left" = 0 ]; then
-		tl_pass "kill -9 under load: $fig"
-		row "kill -9 under load" "10k clients, 20k req/s" "restart" pass "$fig"
-	else
-		tl_fail "kill -9 under load: $fig"
-		row "kill -9 under load" "10k clients, 20k req/s" "restart" FAIL "$fig"
-	fi
+	   [ "$left" = 0 ]; then r=pass; else r=FAIL; fi
+	verdict "$r" "kill -9 under load" "10k clients, 20k req/s" "restart" "$fig"
 }
 
 # --- config set killed at random points: the file is old or new ----------
@@ -266,13 +246,8 @@ case_config() {
 		config set ntp.max_answer_delay 50ms >/dev/null 2>&1 || bad=$((bad + 1))
 	after=$(find "$(dirname "$f")" -maxdepth 1 -name ".$(basename "$f").??????" | wc -l)
 	local fig="$n config set killed at random points ($changed had written the new value): $bad left anything but the old or the new file, parseable, mode and owner kept; $left temporaries of killed writers, $after after the next write; bridged serving: $(pb_state br)"
-	if [ "$bad" = 0 ] && [ "$after" = 0 ] && [ "$(pb_state br)" = synced ]; then
-		tl_pass "atomic config set: $fig"
-		row "atomic config set" "kill -9 of bridgectl mid-write" "$n tries" pass "$fig"
-	else
-		tl_fail "atomic config set: $fig"
-		row "atomic config set" "kill -9 of bridgectl mid-write" "$n tries" FAIL "$fig"
-	fi
+	if [ "$bad" = 0 ] && [ "$after" = 0 ] && [ "$(pb_state br)" = synced ]; then r=pass; else r=FAIL; fi
+	verdict "$r" "atomic config set" "kill -9 of bridgectl mid-write" "$n tries" "$fig"
 }
 
 # --- link flap under load: NIC B back serving within 5 s; NIC A down is
@@ -315,13 +290,8 @@ case_link() {
 	local fig="NIC B down 3 s: answering again ${dt_b:-never} s after link up; NIC A down ${hold} s: worst state $worst, stratum $([ "$strat" = 1 ] && echo "1 kept" || echo "not kept"), root dispersion ${disp0:-?} -> ${disp1:-?} s; synced ${dt_a:-never (30 s)} s after it came back"
 	if [ -n "$dt_b" ] && awk -v d="$dt_b" 'BEGIN { exit !(d <= 5) }' &&
 	   [ "$worst" = holdover ] && [ "$strat" = 1 ] && [ -n "$dt_a" ] &&
-	   awk -v a="${disp0:-1}" -v b="${disp1:-0}" 'BEGIN { exit !(b > a) }'; then
-		tl_pass "link flap under load: $fig"
-		row "link flap under load" "1000 clients, 10k req/s" "B 3 s, A ${hold} s" pass "$fig"
-	else
-		tl_fail "link flap under load: $fig"
-		row "link flap under load" "1000 clients, 10k req/s" "B 3 s, A ${hold} s" FAIL "$fig"
-	fi
+	   awk -v a="${disp0:-1}" -v b="${disp1:-0}" 'BEGIN { exit !(b > a) }'; then r=pass; else r=FAIL; fi
+	verdict "$r" "link flap under load" "1000 clients, 10k req/s" "B 3 s, A ${hold} s" "$fig"
 }
 
 # --- bad control clients: NTP keeps serving ------------------------------
@@ -352,14 +322,9 @@ case_ctl() {
 	local fig="a user's silent, 1 MiB, closed-early and 500 connections: root's status answered (\"$(echo "$st" | cut -c1-24)\"); the user's reload: \"$(echo "$out" | head -1 | cut -c1-50)\"; $logl ctl log lines; NTP loss $(kv "$load_out" loss_pct)%, the client $((rx1 - rx0)) valid replies"
 	if echo "$st" | grep -q '^ptpbridge ' && echo "$out" | grep -q 'needs root' &&
 	   awk -v l="$(kv "$load_out" loss_pct)" 'BEGIN { exit !(l <= 0.1) }' &&
-	   [ $((rx1 - rx0)) -gt 10 ] && [ "$logl" -gt 0 ]; then
-		tl_pass "bad control clients: $fig"
-		row "bad control clients" "5k req/s NTP beside" "12 s" pass "$fig"
-	else
-		tl_fail "bad control clients: $fig"
-		cat "$TL_TMP/ctl.py.out"
-		row "bad control clients" "5k req/s NTP beside" "12 s" FAIL "$fig"
-	fi
+	   [ $((rx1 - rx0)) -gt 10 ] && [ "$logl" -gt 0 ]; then r=pass; else r=FAIL; fi
+	verdict "$r" "bad control clients" "5k req/s NTP beside" "12 s" "$fig"
+	[ "$r" = pass ] || cat "$TL_TMP/ctl.py.out"
 }
 
 for c in $SOAK_CASES; do
