@@ -9,7 +9,7 @@
 
 IMAGE = $(O)/images/ptpbridge-$(PB_BOARD_NAME).img
 IMAGE_SCRIPTS = scripts/image-common.sh scripts/mkrootfs.sh scripts/mkimage.sh \
-	scripts/mkcpio.py scripts/mkusers.sh
+	scripts/mkcpio.py scripts/mkusers.sh scripts/update-key.sh scripts/mkbundle.sh
 IMAGE_INPUTS = $(IMAGE_SCRIPTS) $(KCONFIG_CONFIG) VERSION \
 	$(shell find rootfs-overlay board/common board/$(PB_BOARD_NAME) -type f 2>/dev/null)
 
@@ -41,8 +41,11 @@ qemu: image-check-board $(IMAGE)
 	@echo "serial console on this terminal; Ctrl-A X quits QEMU"
 	QEMU_BOARD=$(PB_BOARD_NAME) scripts/qemu.sh $(QEMU_DISK)
 
+# The update key the image was built with signs the test's bundles.
 qemu-test: image-check-board $(IMAGE)
-	@QEMU_BOARD=$(PB_BOARD_NAME) python3 tests/qemu/qemu-test.py --workdir $(O)/qemu-test $(IMAGE)
+	@set -- $$(O=$(O) KCONFIG_CONFIG=$(KCONFIG_CONFIG) sh -c '. scripts/image-common.sh >/dev/null && scripts/update-key.sh' 2>/dev/null) && \
+	QEMU_BOARD=$(PB_BOARD_NAME) python3 tests/qemu/qemu-test.py --workdir $(O)/qemu-test \
+		--key "$$1" --cert "$$2" $(IMAGE)
 
 # For `make check` (no .config on CI: the host board): build the
 # qemu_x86_64 image in its own output directory with its own .config, so

@@ -12,7 +12,7 @@ BRIDGED_SRCS += bridge/core/loop.c bridge/core/ctl.c bridge/core/ref_state.c \
 	bridge/core/module.c bridge/core/metric.c bridge/core/sandbox.c \
 	bridge/core/privdrop.c bridge/prog/bridged.c bridge/prog/modules.c
 
-BRIDGECTL_SRCS += bridge/core/view.c bridge/prog/bridgectl.c bridge/prog/view.c
+BRIDGECTL_SRCS += bridge/core/view.c bridge/prog/bridgectl.c bridge/prog/view.c bridge/prog/slots.c
 
 MANPAGES = $(BUILD)/man/bridge.conf.5 $(BUILD)/man/bridged.8 $(BUILD)/man/bridgectl.8
 PROGRAMS += $(MANPAGES)

@@ -4,7 +4,11 @@
 : "${O:=output}" "${DL_DIR:=dl}" "${KCONFIG_CONFIG:=.config}"
 [ -f "$KCONFIG_CONFIG" ] || { echo "image: no $KCONFIG_CONFIG" >&2; exit 1; }
 # .config is shell syntax: PB_FOO="bar" / PB_FOO=y.
+# The update key may come from the environment; it wins over .config.
+_key=${PB_UPDATE_KEY:-} _cert=${PB_UPDATE_CERT:-}
 case $KCONFIG_CONFIG in /*) . "$KCONFIG_CONFIG" ;; *) . "./$KCONFIG_CONFIG" ;; esac
+PB_UPDATE_KEY=${_key:-${PB_UPDATE_KEY:-}} PB_UPDATE_CERT=${_cert:-${PB_UPDATE_CERT:-}}
+export O PB_UPDATE_KEY PB_UPDATE_CERT
 BOARD=$PB_BOARD_NAME
 [ -n "$BOARD" ] && [ "$PB_IMAGE" = y ] || { echo "image: board '$BOARD' makes no image" >&2; exit 1; }
 BOARD_DIR=board/$BOARD

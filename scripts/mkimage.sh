@@ -1,20 +1,22 @@
 #!/bin/sh
-# The disk image: a GPT disk that boots with legacy BIOS (gptmbr.bin +
-# syslinux on the ESP) and UEFI (a unified kernel image built from
-# systemd-boot's EFI stub), plus the ext4 data partition.  No root, no mounts:
-# mtools, syslinux (mtools installer), objcopy and genimage.
+# The disk image: a GPT disk that boots with legacy BIOS and UEFI through
+# GRUB, which picks boot slot A or B (RAUC's GRUB environment, boot tries
+# counted), plus the ext4 data partition; and the signed update bundle
+# holding the boot slot.  No root, no mounts: grub-mkimage, mtools,
+# genimage, rauc.
 #
 #   O=output DL_DIR=dl KCONFIG_CONFIG=.config scripts/mkimage.sh
 #
-# Needs scripts/mkrootfs.sh's outputs.  Leaves $O/images/ptpbridge-<board>.img,
-# BOOTX64.EFI and manifest.txt.  See docs/image.md.
+# Needs scripts/mkrootfs.sh's outputs.  Leaves in $O/images/
+# ptpbridge-<board>.img, ptpbridge-<board>-<version>.raucb, slot.vfat,
+# BOOTX64.EFI (GRUB) and manifest.txt.  See docs/image.md.
 set -eu
 . scripts/image-common.sh
 IMG_NAME=ptpbridge-$BOARD.img
 KVER=$(cat "$WORK/kernel-version")
-GPTMBR=/usr/lib/syslinux/mbr/gptmbr.bin
-EFISTUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-for f in "$GPTMBR" "$EFISTUB" "$IMAGES/vmlinuz" "$IMAGES/rootfs.cpio.zst"; do
+VERSION=$(cat VERSION)
+BUILD_ID=$(git describe --always --dirty 2>/dev/null || echo unknown)
+for f in /usr/lib/grub/i386-pc/boot.img "$IMAGES/vmlinuz" "$IMAGES/rootfs.cpio.zst"; do
 	[ -f "$f" ] || die "missing $f (scripts/packages.txt installs the tools)"
 done
 
@@ -36,70 +38,95 @@ IMGWORK=$WORK/genimage
 rm -rf "$IMGWORK"
 mkdir -p "$IMGWORK/input" "$IMGWORK/root/data" "$IMGWORK/tmp"
 
-# --- UEFI: one PE file with the stub, kernel, command line and initramfs ------
-msg "unified EFI image (systemd-boot stub)"
-printf '%s' "$CMDLINE" > "$IMGWORK/cmdline"
-ksize=$(stat -c %s "$IMAGES/vmlinuz")
-# Sections go well above the stub; the initramfs after the kernel, 1 MiB
-# aligned.
-initrd_vma=$(( (0x2000000 + ksize + 0x100000) / 0x100000 * 0x100000 ))
-objcopy \
-	--add-section .osrel="$WORK/target/etc/os-release" --change-section-vma .osrel=0x20000 \
-	--add-section .cmdline="$IMGWORK/cmdline" --change-section-vma .cmdline=0x30000 \
-	--add-section .linux="$IMAGES/vmlinuz" --change-section-vma .linux=0x2000000 \
-	--add-section .initrd="$IMAGES/rootfs.cpio.zst" --change-section-vma .initrd=$initrd_vma \
-	"$EFISTUB" "$IMAGES/BOOTX64.EFI"
-# objcopy stamps the PE header with the current time: use the commit's,
-# and recompute the PE checksum over it.
-python3 - "$IMAGES/BOOTX64.EFI" "$SOURCE_DATE_EPOCH" <<'EOT'
+# --- the boot slot: kernel, initramfs and their command line -------------------
+# The same FAT image is slot A of the disk and the payload of the update
+# bundle (scripts/mkbundle.sh).  Its volume id is derived from its content,
+# so it never equals the ESP's, which GRUB searches for.
+SLOTDIR=$IMGWORK/slot
+mkdir -p "$SLOTDIR"
+cp "$IMAGES/vmlinuz" "$SLOTDIR/vmlinuz"
+cp "$IMAGES/rootfs.cpio.zst" "$SLOTDIR/initrd.zst"
+cat > "$SLOTDIR/boot.cfg" <<EOT
+# ptpbridge $VERSION ($BOARD), read by GRUB (board/common/grub.cfg.in)
+set cmdline="$CMDLINE"
+EOT
+printf 'version=%s\nbuild=%s\nboard=%s\nkernel=%s\n' "$VERSION" "$BUILD_ID" "$BOARD" "$KVER" \
+	> "$SLOTDIR/slot.info"
+slot_kb=$(( $(du -sk --apparent-size "$SLOTDIR" | cut -f1) * 105 / 100 + 1024 ))
+[ "$slot_kb" -le $((PB_BOARD_SLOT_SIZE * 1024)) ] ||
+	die "boot slot of $PB_BOARD_SLOT_SIZE MiB is too small (need $((slot_kb / 1024 + 1)) MiB): raise PB_BOARD_SLOT_SIZE"
+msg "boot slot image ($((slot_kb / 1024)) MiB FAT, slot $PB_BOARD_SLOT_SIZE MiB)"
+SLOTIMG=$IMGWORK/input/slot.vfat
+slot_id=$(cat "$SLOTDIR"/* | sha256sum | cut -c1-8)
+[ "$slot_id" != "$(uuid_of espfs | cut -c1-8)" ] || slot_id=$(echo "$slot_id" | tr 0-9a-f 1-9a-f0)
+mkfs.vfat -C -n PTPSLOT -i "$slot_id" "$SLOTIMG" "$slot_kb" >/dev/null
+export MTOOLS_SKIP_CHECK=1
+for f in vmlinuz initrd.zst boot.cfg slot.info; do
+	touch -d "@$SOURCE_DATE_EPOCH" "$SLOTDIR/$f"
+	mcopy -m -i "$SLOTIMG" "$SLOTDIR/$f" "::/$f"
+done
+cp "$SLOTIMG" "$IMAGES/slot.vfat"
+
+# --- GRUB: BIOS core.img + boot.img, UEFI BOOTX64.EFI -------------------------------
+# Both find the ESP by its volume id and read grub/grub.cfg from it.
+ESP_ID=$(uuid_of espfs | cut -c1-8 | tr a-f A-F)
+ESP_FSUUID=$(echo "$ESP_ID" | sed 's/^\(....\)/\1-/')
+cat > "$IMGWORK/early.cfg" <<EOT
+serial --unit=${CONSOLE_TTY#ttyS} --speed=$CONSOLE_BAUD
+terminal_input serial console
+terminal_output serial console
+search --no-floppy --fs-uuid --set=root $ESP_FSUUID
+set prefix=(\$root)/grub
+configfile (\$root)/grub/grub.cfg
+EOT
+GRUB_MODS="part_gpt fat search search_fs_uuid configfile normal test echo loadenv linux regexp serial terminal sleep reboot halt"
+msg "GRUB (i386-pc, x86_64-efi), slot choice after $PB_BOARD_BOOT_TRIES tries"
+grub-mkimage -O i386-pc -o "$IMGWORK/core.img" -p /grub -c "$IMGWORK/early.cfg" biosdisk $GRUB_MODS
+grub-mkimage -O x86_64-efi -o "$IMAGES/BOOTX64.EFI" -p /grub -c "$IMGWORK/early.cfg" $GRUB_MODS
+# What grub-bios-setup would do, without a device: boot.img loads the first
+# sector of core.img from BIOS_LBA; that sector's block list names the rest.
+BIOS_LBA=2048
+python3 - /usr/lib/grub/i386-pc/boot.img "$IMGWORK/core.img" "$IMGWORK/input" "$BIOS_LBA" <<'EOT'
 import struct, sys
-path, when = sys.argv[1], int(sys.argv[2])
-b = bytearray(open(path, "rb").read())
-pe = struct.unpack_from("<I", b, 0x3c)[0]
-struct.pack_into("<I", b, pe + 8, when & 0xffffffff)
-csum_at = pe + 24 + 64
-struct.pack_into("<I", b, csum_at, 0)
-data = b + (b"\0" if len(b) % 2 else b"")
-s = 0
-for (w,) in struct.iter_unpack("<H", data):
-    s += w
-    s = (s & 0xffff) + (s >> 16)
-struct.pack_into("<I", b, csum_at, ((s & 0xffff) + len(b)) & 0xffffffff)
-open(path, "wb").write(b)
+boot = bytearray(open(sys.argv[1], "rb").read())
+core = bytearray(open(sys.argv[2], "rb").read())
+out, lba = sys.argv[3], int(sys.argv[4])
+core += b"\0" * (-len(core) % 512)
+nsec = len(core) // 512
+if nsec > 2048:
+    sys.exit("core.img does not fit the 1 MiB BIOS boot partition")
+struct.pack_into("<Q", boot, 0x5c, lba)      # GRUB_BOOT_MACHINE_KERNEL_SECTOR
+boot[0x64] = 0xff                             # boot drive: the one the BIOS says
+boot[0x66:0x68] = b"\x90\x90"                 # no floppy drive check
+# diskboot.img's block list ends the first sector: start, length, segment;
+# the entry before it stays zero (the terminator).
+end = 512 - 12
+if any(core[end - 12:end]):
+    sys.exit("core.img: unexpected block list layout")
+struct.pack_into("<QHH", core, end, lba + 1, nsec - 1, 0x820)
+open(out + "/boot.img", "wb").write(boot[:440])
+open(out + "/core.img", "wb").write(core)
 EOT
 
-# --- the ESP (FAT32): syslinux for BIOS, BOOTX64.EFI for UEFI -----------------
+# --- the ESP (FAT32): GRUB for UEFI, grub.cfg, the environment block ---------------
 ESP=$IMGWORK/input/esp.vfat
-# Twice the boot files: ptpbridge-upgrade copies the new ones beside the old.
-need_kb=$(( 2 * ($(stat -c %s "$IMAGES/BOOTX64.EFI") + $(stat -c %s "$IMAGES/vmlinuz") + \
-	$(stat -c %s "$IMAGES/rootfs.cpio.zst")) / 1024 + 2048 ))
-[ "$need_kb" -lt $((PB_BOARD_ESP_SIZE * 1024)) ] ||
-	die "ESP of $PB_BOARD_ESP_SIZE MiB is too small (need $((need_kb / 1024)) MiB with room for an upgrade): raise PB_BOARD_ESP_SIZE"
 msg "ESP ($PB_BOARD_ESP_SIZE MiB FAT32)"
-mkfs.vfat -C -F 32 -n PTPBOOT --invariant "$ESP" $((PB_BOARD_ESP_SIZE * 1024)) >/dev/null
-cat > "$IMGWORK/syslinux.cfg" <<EOT
-SERIAL ${CONSOLE_TTY#ttyS} $CONSOLE_BAUD
-DEFAULT ptpbridge
-PROMPT 0
-TIMEOUT 20
-SAY ptpbridge $(cat VERSION 2>/dev/null) ($BOARD): booting kernel $KVER
-LABEL ptpbridge
-	KERNEL /vmlinuz
-	INITRD /initrd.zst
-	APPEND $CMDLINE
-EOT
-export MTOOLS_SKIP_CHECK=1
-mmd -i "$ESP" ::/EFI ::/EFI/BOOT ::/syslinux
-touch -d "@$SOURCE_DATE_EPOCH" "$IMAGES/BOOTX64.EFI" "$IMAGES/vmlinuz" \
-	"$IMAGES/rootfs.cpio.zst" "$IMGWORK/syslinux.cfg"
+mkfs.vfat -C -F 32 -n PTPBOOT -i "$ESP_ID" "$ESP" $((PB_BOARD_ESP_SIZE * 1024)) >/dev/null
+sed -e "s|@SERIAL_UNIT@|${CONSOLE_TTY#ttyS}|g" -e "s|@SERIAL_SPEED@|$CONSOLE_BAUD|g" \
+	-e "s|@TRIES@|$PB_BOARD_BOOT_TRIES|g" -e "s|@PART_A@|3|g" -e "s|@PART_B@|4|g" \
+	board/common/grub.cfg.in > "$IMGWORK/grub.cfg"
+# Slot A is complete and preferred; B is empty.
+rm -f "$IMGWORK/grubenv"
+grub-editenv "$IMGWORK/grubenv" create
+grub-editenv "$IMGWORK/grubenv" set "ORDER=A B" A_OK=1 A_TRY=0 B_OK=0 B_TRY=0
+mmd -i "$ESP" ::/EFI ::/EFI/BOOT ::/grub
+for f in "$IMAGES/BOOTX64.EFI" "$IMGWORK/grub.cfg" "$IMGWORK/grubenv"; do
+	touch -d "@$SOURCE_DATE_EPOCH" "$f"
+done
 mcopy -m -i "$ESP" "$IMAGES/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
-mcopy -m -i "$ESP" "$IMAGES/vmlinuz" ::/vmlinuz
-mcopy -m -i "$ESP" "$IMAGES/rootfs.cpio.zst" ::/initrd.zst
-mcopy -m -i "$ESP" "$IMGWORK/syslinux.cfg" ::/syslinux/syslinux.cfg
-syslinux --install --directory /syslinux "$ESP"
+mcopy -m -i "$ESP" "$IMGWORK/grub.cfg" "$IMGWORK/grubenv" ::/grub/
 
 # --- the disk (genimage) ----------------------------------------------------------
-cp "$GPTMBR" "$IMGWORK/input/gptmbr.bin"
 tmpl=$BOARD_DIR/genimage.cfg.in
 [ -f "$tmpl" ] || tmpl=board/common/genimage.cfg.in
 sed -e "s|@IMAGE_NAME@|$IMG_NAME|g" -e "s|@DATA_SIZE@|$PB_BOARD_DATA_SIZE|g" \
@@ -107,7 +134,9 @@ sed -e "s|@IMAGE_NAME@|$IMG_NAME|g" -e "s|@DATA_SIZE@|$PB_BOARD_DATA_SIZE|g" \
 	-e "s|@DATA_UUID@|$(uuid_of data)|g" -e "s|@DATA_FS_UUID@|$(uuid_of datafs)|g" \
 	-e "s|@DATA_FS_SEED@|$(uuid_of seed)|g" \
 	-e "s|@FS_TIME@|$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S)|g" \
-	-e "s|@GPTMBR@|gptmbr.bin|g" "$tmpl" > "$IMGWORK/genimage.cfg"
+	-e "s|@BIOS_UUID@|$(uuid_of bios)|g" -e "s|@SLOTA_UUID@|$(uuid_of slota)|g" \
+	-e "s|@SLOTB_UUID@|$(uuid_of slotb)|g" -e "s|@BIOS_OFFSET@|$((BIOS_LBA * 512))|g" \
+	-e "s|@SLOT_SIZE@|$PB_BOARD_SLOT_SIZE|g" "$tmpl" > "$IMGWORK/genimage.cfg"
 msg "genimage ($tmpl)"
 rm -f "$IMAGES/$IMG_NAME"
 genimage --config "$IMGWORK/genimage.cfg" --rootpath "$IMGWORK/root" \
@@ -115,6 +144,14 @@ genimage --config "$IMGWORK/genimage.cfg" --rootpath "$IMGWORK/root" \
 	--outputpath "$IMGWORK" > "$IMGWORK/genimage.log" 2>&1 ||
 	{ cat "$IMGWORK/genimage.log" >&2; die "genimage failed"; }
 mv "$IMGWORK/$IMG_NAME" "$IMAGES/$IMG_NAME"
+
+# --- the update bundle: slot A's image, signed --------------------------------------
+BUNDLE=ptpbridge-$BOARD-$VERSION.raucb
+set -- $(scripts/update-key.sh)
+msg "update bundle $BUNDLE (signed by $2)"
+rm -f "$IMAGES"/ptpbridge-"$BOARD"-*.raucb
+scripts/mkbundle.sh "$IMAGES/slot.vfat" "ptpbridge-$BOARD" "$VERSION" "$BUILD_ID" "$1" "$2" \
+	"$IMAGES/$BUNDLE"
 
 if [ -x "$BOARD_DIR/post-image.sh" ]; then
 	msg "$BOARD_DIR/post-image.sh"
@@ -131,10 +168,11 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
 	echo "kernel: $KVER ($PB_BOARD_KERNEL_PACKAGE), cmdline: $CMDLINE"
 	echo "leap-seconds.list expires: $(cat "$WORK/leap-expires")"
 	echo "image: $IMG_NAME $(stat -c %s "$IMAGES/$IMG_NAME") bytes ($(( $(stat -c %s "$IMAGES/$IMG_NAME") / 1048576 )) MiB)"
-	echo "sizes: vmlinuz $(stat -c %s "$IMAGES/vmlinuz"), rootfs.cpio.zst $(stat -c %s "$IMAGES/rootfs.cpio.zst") ($(du -sb "$WORK/target" | cut -f1) unpacked), BOOTX64.EFI $(stat -c %s "$IMAGES/BOOTX64.EFI") bytes"
+	echo "bundle: $BUNDLE $(stat -c %s "$IMAGES/$BUNDLE") bytes, compatible ptpbridge-$BOARD, signed by $(openssl x509 -noout -subject -in "$2" | sed 's/^subject=//')"
+	echo "sizes: vmlinuz $(stat -c %s "$IMAGES/vmlinuz"), rootfs.cpio.zst $(stat -c %s "$IMAGES/rootfs.cpio.zst") ($(du -sb "$WORK/target" | cut -f1) unpacked), slot.vfat $(stat -c %s "$IMAGES/slot.vfat"), BOOTX64.EFI (GRUB) $(stat -c %s "$IMAGES/BOOTX64.EFI") bytes"
 	echo
 	echo "sha256:"
-	(cd "$IMAGES" && sha256sum "$IMG_NAME" vmlinuz rootfs.cpio.zst BOOTX64.EFI | sed 's/^/  /')
+	(cd "$IMAGES" && sha256sum "$IMG_NAME" "$BUNDLE" vmlinuz rootfs.cpio.zst slot.vfat BOOTX64.EFI | sed 's/^/  /')
 	echo
 	echo "packages in the image (Debian):"
 	sort "$MANIFEST_PKGS" | sed 's/^/  /'
@@ -146,7 +184,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
 	echo
 	echo "kernel modules: $(sed 's|.*/||; s|\.ko.*||' "$WORK/modules.list" | sort | tr '\n' ' ')"
 	echo
-	echo "build tools: genimage $(ver genimage), syslinux $(ver syslinux), syslinux-common $(ver syslinux-common), systemd-boot-efi $(ver systemd-boot-efi), mtools $(ver mtools), dosfstools $(ver dosfstools), e2fsprogs $(ver e2fsprogs)"
+	echo "build tools: genimage $(ver genimage), grub-pc-bin $(ver grub-pc-bin), grub-efi-amd64-bin $(ver grub-efi-amd64-bin), rauc $(ver rauc), squashfs-tools $(ver squashfs-tools), mtools $(ver mtools), dosfstools $(ver dosfstools), e2fsprogs $(ver e2fsprogs)"
 } > "$M"
-(cd "$IMAGES" && sha256sum "$IMG_NAME" vmlinuz rootfs.cpio.zst BOOTX64.EFI > SHA256SUMS)
+(cd "$IMAGES" && sha256sum "$IMG_NAME" "$BUNDLE" vmlinuz rootfs.cpio.zst slot.vfat BOOTX64.EFI > SHA256SUMS)
 msg "$IMAGES/$IMG_NAME: $(( $(stat -c %s "$IMAGES/$IMG_NAME") / 1048576 )) MiB, manifest $M"

@@ -5,7 +5,7 @@
 # .c to reach its internals (chrony's way), then it must list that file in
 # UNIT_EXCLUDE_<name> so it is not linked twice.
 
-UNIT_TESTS += test_conf test_ctl test_module test_ref_state test_sandbox
+UNIT_TESTS += test_conf test_ctl test_module test_ref_state test_sandbox test_slots
 
 UNIT_LINK_SRCS = $(filter-out bridge/prog/bridged.c,$(COMMON_SRCS) $(BRIDGED_SRCS))
 

@@ -18,10 +18,17 @@
 #include "bridge/core/conf.h"
 #include "bridge/core/conf_file.h"
 #include "bridge/core/conf_text.h"
+#include "bridge/prog/slots.h"
 #include "bridge/prog/view.h"
 #include "phc/phc_addr.h"
 #include "pb_autoconf.h"
 #include "ptp/ptp_conf.h"
+
+/* The image's updater (rootfs-overlay/usr/libexec/ptpbridge/update): RAUC
+   does the work, the script checks a bundle before a slot is touched. */
+#ifndef PB_UPDATE_HELPER
+#define PB_UPDATE_HELPER "/usr/libexec/ptpbridge/update"
+#endif
 
 #ifndef PB_DEFAULT_CONFIG_FILE
 #define PB_DEFAULT_CONFIG_FILE "/etc/ptpbridge/bridge.conf"
@@ -62,6 +69,8 @@ static void usage(FILE *fp)
 		"                          change a key in the file (checked first), then\n"
 		"                          ask a running bridged to reload\n"
 		"  config man              bridge.conf(5) in roff\n"
+		"  update FILE.raucb       install a signed update into the boot slot not\n"
+		"                          running; it runs after a reboot (root, image only)\n"
 		"\n"
 		"  -s, --socket SOCKET     control socket (default: [control] socket of the\n"
 		"                          config file, else %s)\n"
@@ -223,6 +232,13 @@ static int run(const char *cmd, struct json_object *extra)
 		fprintf(stderr, "bridgectl: %s: malformed reply (data is not an object)\n", cmd);
 		json_object_put(reply);
 		return 1;
+	}
+	/* The boot slots are read here, on the box, not by the daemon. */
+	if (data && !strcmp(cmd, "status")) {
+		struct json_object *sys = slots_read("");
+
+		if (sys)
+			json_object_object_add(data, "system", sys);
 	}
 	if (json_out) {
 		printf("%s\n", json_object_to_json_string_ext(data, JSON_C_TO_STRING_PRETTY |
@@ -445,6 +461,28 @@ static bool terminal_wants_color(void)
 	return true;
 }
 
+/* The work is RAUC's and the image's; here only who may ask. */
+static int update_cmd(int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "bridgectl: usage: bridgectl update FILE.raucb\n");
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "bridgectl: update: permission denied: needs root\n");
+		return 1;
+	}
+	if (access(PB_UPDATE_HELPER, X_OK) < 0) {
+		fprintf(stderr, "bridgectl: update: not available on this system (no %s)\n",
+			PB_UPDATE_HELPER);
+		return 1;
+	}
+	fflush(stdout);
+	execl(PB_UPDATE_HELPER, PB_UPDATE_HELPER, argv[0], (char *)NULL);
+	fprintf(stderr, "bridgectl: update: %s: %s\n", PB_UPDATE_HELPER, strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -503,6 +541,8 @@ int main(int argc, char **argv)
 	argc -= optind;
 	if (!strcmp(argv[0], "config"))
 		return config_cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "update"))
+		return update_cmd(argc - 1, argv + 1);
 	if (argc != 1) {
 		usage(stderr);
 		return 2;

@@ -46,6 +46,38 @@ static const char *colored(const char *state, const struct view_opts *o, char *b
 }
 
 /* Collect "warnings" arrays from every module section. */
+/* The boot slots (bridge/prog/slots.c), running one first. */
+static void print_slots(struct json_object *data, FILE *out)
+{
+	struct json_object *list = view_array(data, "system.slots");
+	const char *booted = view_str(data, "system.booted", "?");
+
+	for (int pass = 0; list && pass < 2; pass++) {
+		for (size_t i = 0; i < json_object_array_length(list) && i < 2; i++) {
+			struct json_object *s = json_object_array_get_idx(list, i);
+			bool running = !strcmp(view_str(s, "name", ""), booted);
+			const char *installed = view_str(s, "installed", "");
+			const char *version = view_str(s, "version", "");
+
+			if (running != (pass == 0))
+				continue;
+			const char *build = view_str(s, "build", "");
+
+			char when[17];
+
+			/* 2026-12-07T22:46:05Z -> 2026-12-07 22:46: the line stays
+			   within 80 columns at the widest fields */
+			snprintf(when, sizeof(when), "%s", installed);
+			if (strlen(when) > 10 && when[10] == 'T')
+				when[10] = ' ';
+			fprintf(out, "%-12s: %.1s, %.15s%s%.16s, %.11s%s%s\n",
+				running ? "Boot slot" : "Other slot", view_str(s, "name", "?"),
+				version[0] ? version : "-", build[0] ? " " : "", build,
+				view_str(s, "state", "?"), when[0] ? ", " : "", when);
+		}
+	}
+}
+
 static void print_warnings(struct json_object *data, FILE *out)
 {
 	struct json_object *mods = view_object(data, "modules");
@@ -54,6 +86,10 @@ static void print_warnings(struct json_object *data, FILE *out)
 	if (view_has(data, "daemon.last_reload_error")) {
 		fprintf(out, "  ! last reload refused: %.55s\n",
 			view_str(data, "daemon.last_reload_error", ""));
+		n++;
+	}
+	if (view_has(data, "system.update_failed")) {
+		fprintf(out, "  ! %.76s\n", view_str(data, "system.update_failed", ""));
 		n++;
 	}
 	if (mods) {
@@ -125,6 +161,7 @@ static void view_status(struct json_object *data, FILE *out, const struct view_o
 	} else {
 		fprintf(out, " none built in yet\n");
 	}
+	print_slots(data, out);
 	fprintf(out, "Warnings    :\n");
 	print_warnings(data, out);
 }

@@ -1,21 +1,27 @@
 #!/usr/bin/env python3
 """Boot a ptpbridge image in QEMU and check it on the serial console.
 
-    tests/qemu/qemu-test.py [--workdir DIR] IMAGE
+    tests/qemu/qemu-test.py [--workdir DIR] [--key KEY --cert CERT] IMAGE
 
-Works on a copy of IMAGE (the image itself is never written).  Boot 1
-(legacy BIOS): the prompt appears; `bridgectl status` shows the daemon up,
-its config and both NICs; `bridgectl config check` passes; `bridgectl
-config set` changes a key; ptpbridge-upgrade rewrites the boot files from a
-second disk; poweroff is clean.  Boot 2 (UEFI when OVMF is
-installed, else BIOS again), from the same disk: the change is still there,
-the config still checks, poweroff is clean.
+Works on a copy of IMAGE (the image itself is never written).
+
+Boot 1 (legacy BIOS, slot A): the prompt appears; `bridgectl status` shows
+the daemon up, its config, both NICs and slot A confirmed; `bridgectl
+config check` passes; `bridgectl config set` changes a key.  With --key
+and --cert (the update key of the build) on qemu_x86_64, the update path
+of docs/image.md: bundles signed by another key, made for another board,
+truncated, corrupted or too big for a slot are refused and slot B is left
+as it was; a newer bundle is installed into slot B.  Boot 2 (UEFI when
+OVMF is installed) starts slot B, which confirms itself; the config change
+is still there.  Then a bundle whose kernel cannot start is installed into
+slot A: its boots panic until the tries run out, and the box is back on B,
+serving, with the failed update in the status.  Last, the power is cut
+while RAUC writes slot A: the box boots slot B.
 
 Each boot has BOOT_TIMEOUT seconds to reach the prompt and is retried once
 when it does not; every command has CMD_TIMEOUT seconds; the whole test
-TOTAL_TIMEOUT seconds.  On any failure
-the console log is shown and the exit status is 1.  Logs are kept in the
-work directory (console-*.log).
+TOTAL_TIMEOUT seconds.  On any failure the console log is shown and the
+exit status is 1.  Logs are kept in the work directory (console-*.log).
 """
 import argparse
 import os
@@ -30,7 +36,7 @@ import time
 BOOT_TIMEOUT = int(os.environ.get("QEMU_TEST_BOOT_TIMEOUT", "180"))
 CMD_TIMEOUT = int(os.environ.get("QEMU_TEST_CMD_TIMEOUT", "60"))
 # The whole test, whatever the retries: it must stay bounded in `make check`.
-TOTAL_TIMEOUT = int(os.environ.get("QEMU_TEST_TOTAL_TIMEOUT", "540"))
+TOTAL_TIMEOUT = int(os.environ.get("QEMU_TEST_TOTAL_TIMEOUT", "900"))
 DEADLINE = time.monotonic() + TOTAL_TIMEOUT
 # The daemon may still be starting when the prompt appears.
 STATUS_TIMEOUT = int(os.environ.get("QEMU_TEST_STATUS_TIMEOUT", "60"))
@@ -211,10 +217,126 @@ def check_status(out):
         raise Fail(f"`bridgectl status` does not call e1000e's stuck PHC broken:\n{out}")
 
 
+MKBUNDLE = os.path.join(HERE, "..", "..", "scripts", "mkbundle.sh")
+MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+
+
+def booted_slot(c):
+    """The slot GRUB started, from its line on this boot's console."""
+    text = open(c.log_path, "rb").read()
+    m = re.findall(rb"ptpbridge: slot ([AB]) ", text)
+    return m[-1].decode() if m else "?"
+
+
+def wait_confirmed(c, slot):
+    """confirm-slot marks the slot good once bridged answers."""
+    deadline = time.monotonic() + STATUS_TIMEOUT
+    while True:
+        out = c.must("grub-editenv /boot/grub/grubenv list")
+        if f"{slot}_OK=1" in out and f"{slot}_TRY=0" in out:
+            return out
+        if time.monotonic() > deadline:
+            log = c.must("logread | grep -i 'confirm-slot\\|rauc' | tail -n 20")
+            raise Fail(f"slot {slot} not confirmed in {STATUS_TIMEOUT} s:\n{out}\n{log}")
+        time.sleep(2)
+
+
+def make_bundles(workdir, images, board, key, cert):
+    """The bundles of the test on a FAT disk image: name -> path in the guest."""
+    slot = os.path.join(images, "slot.vfat")
+    version = open(os.path.join(HERE, "..", "..", "VERSION")).read().strip()
+    bdir = os.path.join(workdir, "bundles")
+    shutil.rmtree(bdir, ignore_errors=True)
+    os.makedirs(bdir)
+    compat = f"ptpbridge-{board}"
+
+    def bundle(name, slot_img, compatible=compat, ver=version + "+test", k=key, c=cert):
+        out = os.path.join(bdir, name)
+        subprocess.run([MKBUNDLE, slot_img, compatible, ver, "qemu-test", k, c, out], check=True)
+        return out
+
+    newer = bundle("newer.raucb", slot)
+    # Another key: a bundle anyone could make.
+    okey, ocert = os.path.join(bdir, "other.key"), os.path.join(bdir, "other.cert")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", okey, "-out", ocert, "-days", "2", "-subj", "/CN=not ours"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bundle("otherkey.raucb", slot, k=okey, c=ocert)
+    bundle("otherboard.raucb", slot, compatible="ptpbridge-some_other_board")
+    data = open(newer, "rb").read()
+    open(os.path.join(bdir, "truncated.raucb"), "wb").write(data[:len(data) // 2])
+    # A few bytes flipped in the payload (the signed part is at the end).
+    bad = bytearray(data)
+    for off in range(len(bad) // 3, len(bad) // 3 + 4096, 512):
+        bad[off] ^= 0xff
+    open(os.path.join(bdir, "corrupted.raucb"), "wb").write(bad)
+    # A slot image larger than the slot (PB_BOARD_SLOT_SIZE is 40 MiB).
+    big = os.path.join(bdir, "big.vfat")
+    with open(big, "wb") as f:
+        f.write(os.urandom(1 << 16))
+        f.truncate(48 << 20)
+    bundle("toobig.raucb", big)
+    os.unlink(big)
+    # A slot whose kernel cannot start its init: it panics, then reboots.
+    nokernel = os.path.join(bdir, "noinit.vfat")
+    shutil.copyfile(slot, nokernel)
+    cfg = os.path.join(bdir, "boot.cfg")
+    open(cfg, "w").write('set cmdline="console=ttyS0,115200 rdinit=/bin/false panic=1"\n')
+    subprocess.run(["mcopy", "-o", "-i", nokernel, cfg, "::/boot.cfg"], check=True, env=MTOOLS_ENV)
+    bundle("noinit.raucb", nokernel, ver=version + "+noinit")
+    os.unlink(nokernel)
+    for f in (okey, ocert, cfg):
+        os.unlink(f)
+    names = sorted(os.listdir(bdir))
+    disk = os.path.join(workdir, "bundles.vfat")
+    if os.path.exists(disk):
+        os.unlink(disk)
+    kib = sum(os.path.getsize(os.path.join(bdir, f)) for f in names) // 1024 + 8192
+    subprocess.run(["mkfs.vfat", "-C", disk, str(kib)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["mcopy", "-i", disk, *[os.path.join(bdir, f) for f in names], "::"],
+                   check=True, env=MTOOLS_ENV)
+    shutil.rmtree(bdir)
+    return disk, version
+
+
+def refused(c, name, why):
+    rc, out = c.run(f"bridgectl update /mnt/{name}", 180)
+    if rc != 1 or why not in out:
+        raise Fail(f"`bridgectl update {name}`: expected exit 1 and {why!r}, got {rc}:\n{out}")
+    step(f"refused {name}: {out.strip().splitlines()[-1][:110]}")
+
+
+def panics(disk, firmware, workdir, name):
+    """A boot that must end in a kernel panic (QEMU exits at the reboot)."""
+    log = os.path.join(workdir, f"console-{name}.log")
+    c = Console(disk, firmware, log)
+    t0 = time.monotonic()
+    try:
+        want = re.compile(rb"Kernel panic - not syncing[^\r\n]*")
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while not want.search(c.buf):
+            if PROMPT.search(c.buf) or b"rcS: up" in c.buf:
+                raise Fail(f"{name}: booted (slot {booted_slot(c)}) where a panic was expected")
+            if time.monotonic() > deadline:
+                raise Fail(f"{name}: no panic in {BOOT_TIMEOUT} s")
+            if not c.read(1.0) and c.proc.poll() is not None:
+                break
+        if not want.search(c.buf):
+            raise Fail(f"{name}: QEMU exited without a panic")
+        c.wait_exit(30)
+        slot = booted_slot(c)
+        step(f"{name} ({firmware}): slot {slot}, kernel panic, QEMU gone after {time.monotonic() - t0:.1f} s")
+        return slot
+    finally:
+        c.kill()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("image")
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--key", default=None, help="the update key of this build (PEM)")
+    ap.add_argument("--cert", default=None, help="its certificate (PEM)")
     args = ap.parse_args()
     workdir = args.workdir or os.path.join(os.path.dirname(os.path.abspath(args.image)), "..", "qemu-test")
     os.makedirs(workdir, exist_ok=True)
@@ -224,24 +346,20 @@ def main():
     disk = os.path.join(workdir, "disk.img")
     shutil.copyfile(args.image, disk)
     uefi = any(os.path.exists(p) for p in ("/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd"))
-    # A FAT disk with the boot files next to the image, for ptpbridge-upgrade
-    # (the qemu_x86_64 board only: it is the one with a second virtio disk).
-    upd, extra = None, []
+    board = os.environ.get("QEMU_BOARD", "qemu_x86_64")
     images = os.path.dirname(os.path.abspath(args.image))
-    files = [os.path.join(images, f) for f in ("vmlinuz", "rootfs.cpio.zst", "BOOTX64.EFI", "SHA256SUMS")]
-    if os.environ.get("QEMU_BOARD", "qemu_x86_64") == "qemu_x86_64" and all(map(os.path.exists, files)):
-        upd = os.path.join(workdir, "upgrade.vfat")
-        if os.path.exists(upd):
-            os.unlink(upd)
-        kib = sum(os.path.getsize(f) for f in files) // 1024 + 4096
-        subprocess.run(["mkfs.vfat", "-C", upd, str(kib)], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["mcopy", "-i", upd, *files, "::"], check=True,
-                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
-        extra = ["-drive", f"file={upd},format=raw,if=virtio"]
+    # The update tests need a second disk (virtio: the qemu_x86_64 board)
+    # and the key the build signs with.
+    bundles, extra = None, []
+    if board == "qemu_x86_64" and args.key and args.cert:
+        bundles, version = make_bundles(workdir, images, board, args.key, args.cert)
+        extra = ["-drive", f"file={bundles},format=raw,if=virtio,readonly=on"]
     t_start = time.monotonic()
     c = None
     try:
         c = boot(disk, "bios", workdir, "boot1", extra)
+        if booted_slot(c) != "A":
+            raise Fail(f"boot1: GRUB started slot {booted_slot(c)}, not A")
         c.must("stty cols 250; dmesg -n 1")
         out = wait_status(c)
         check_status(out)
@@ -271,18 +389,32 @@ def main():
         if not re.search(r"domainNumber\s*=\s*24", out):
             raise Fail(f"config set did not reach /data/ptpbridge/bridge.conf:\n{out}")
         step(f"boot1: bridgectl config set {SET_KEY} {SET_VALUE}")
-        # The upgrade path of docs/image.md, from a second disk holding this
-        # build's boot files: boot 2 runs what it wrote.
-        if upd:
-            out = c.must("modprobe vfat && mkdir -p /tmp/upd && mount -o ro /dev/vdb /tmp/upd"
-                         " && ptpbridge-upgrade /tmp/upd && umount /tmp/upd")
-            if "ptpbridge-upgrade: done" not in out:
-                raise Fail(f"ptpbridge-upgrade said:\n{out}")
-            step("boot1: ptpbridge-upgrade rewrote the boot files on the ESP")
-        else:
-            c.must("modprobe vfat && mkdir -p /tmp/esp && mount -o ro LABEL=PTPBOOT /tmp/esp"
-                   " && ls /tmp/esp/EFI/BOOT/BOOTX64.EFI && umount /tmp/esp")
-            step("boot1: the ESP mounts (LABEL=PTPBOOT, vfat)")
+        wait_confirmed(c, "A")
+        out = c.must("bridgectl status | grep slot")
+        if not re.search(r"Boot slot\s*: A, \S+ \S+, confirmed", out) or "Other slot  : B, -, empty" not in out:
+            raise Fail(f"status does not show slot A confirmed and B empty:\n{out}")
+        step("boot1: slot A confirmed; status: " + " / ".join(out.strip().splitlines()))
+        if bundles:
+            c.must("mkdir -p /mnt && mount -o ro /dev/vdb /mnt")
+            before = c.must("md5sum /dev/ptpbridge/slot-b; grub-editenv /boot/grub/grubenv list")
+            refused(c, "otherkey.raucb", "not signed by this box's update key")
+            refused(c, "otherboard.raucb", "made for 'ptpbridge-some_other_board'")
+            refused(c, "truncated.raucb", "refused")
+            refused(c, "corrupted.raucb", "not a complete bundle")
+            refused(c, "toobig.raucb", "not enough space")
+            after = c.must("md5sum /dev/ptpbridge/slot-b; grub-editenv /boot/grub/grubenv list")
+            if after != before:
+                raise Fail(f"a refused bundle changed slot B or the boot choice:\n{before}\n{after}")
+            step("boot1: five bad bundles refused; slot B and GRUB's environment unchanged")
+            t0 = time.monotonic()
+            out = c.must("bridgectl update /mnt/newer.raucb", 300)
+            if "Copying image to boot.1" not in out or "slot B holds" not in out:
+                raise Fail(f"update did not report its progress:\n{out}")
+            step(f"boot1: bridgectl update newer.raucb into slot B in {time.monotonic() - t0:.1f} s")
+            out = c.must("bridgectl status | grep slot")
+            if not re.search(rf"Other slot  : B, {re.escape(version)}\+test qemu-test, boots-next, 20\d\d-\d\d-\d\d \d\d:\d\d\n", out):
+                raise Fail(f"status does not show slot B ready:\n{out}")
+            c.must("umount /mnt")
         poweroff(c, "boot1")
 
         c = boot(disk, "uefi" if uefi else "bios", workdir, "boot2", extra)
@@ -296,12 +428,61 @@ def main():
         if "ptpbdata: clean" not in out:
             raise Fail(f"the data partition was not clean after the poweroff:\n{out}")
         check_status(wait_status(c))
-        step(f"boot2: {SET_KEY} = {SET_VALUE} survived the reboot; /data was clean; status and config check pass")
+        step(f"boot2: {SET_KEY} = {SET_VALUE} survived; /data was clean; status and config check pass")
+        if bundles:
+            if booted_slot(c) != "B":
+                raise Fail(f"boot2: GRUB started slot {booted_slot(c)}, not the updated B")
+            wait_confirmed(c, "B")
+            out = c.must("bridgectl status | grep slot")
+            if f"Boot slot   : B, {version}+test qemu-test, confirmed" not in out:
+                raise Fail(f"status does not show slot B running and confirmed:\n{out}")
+            step("boot2: the update runs: " + " / ".join(out.strip().splitlines()))
+            c.must("mkdir -p /mnt && mount -o ro /dev/vdb /mnt && bridgectl update /mnt/noinit.raucb"
+                   " && umount /mnt", 300)
+            step("boot2: installed a bundle whose init cannot start into slot A")
         poweroff(c, "boot2")
+
+        if bundles:
+            t0 = time.monotonic()
+            for i in range(1, 4):
+                slot = panics(disk, "bios", workdir, f"boot3-try{i}")
+                if slot != "A":
+                    raise Fail(f"try {i} of the broken update started slot {slot}, not A")
+            c = boot(disk, "bios", workdir, "boot4", extra)
+            if booted_slot(c) != "B":
+                raise Fail(f"after three failed tries GRUB started {booted_slot(c)}, not B")
+            step(f"boot4: back on slot B {time.monotonic() - t0:.1f} s after the first try")
+            c.must("stty cols 250; dmesg -n 1")
+            check_status(wait_status(c))
+            wait_confirmed(c, "B")
+            out = c.must("bridgectl status")
+            if f"update to {version}+noinit (slot A) not confirmed after 3 boots: back on B" not in out:
+                raise Fail(f"status does not report the failed update:\n{out}")
+            step("boot4: serving, status says: update to ... (slot A) not confirmed after 3 boots")
+            # Power cut while RAUC writes slot A.
+            c.must("mkdir -p /mnt && mount -o ro /dev/vdb /mnt")
+            c.buf = b""
+            c.send("bridgectl update /mnt/newer.raucb")
+            c.expect(re.compile(rb"Copying image to boot\.0"), 180, "RAUC to start writing slot A")
+            c.kill()
+            step("boot4: power cut while RAUC was writing slot A")
+            c = boot(disk, "bios", workdir, "boot5", extra)
+            if booted_slot(c) != "B":
+                raise Fail(f"after the power cut GRUB started {booted_slot(c)}, not B")
+            c.must("stty cols 250; dmesg -n 1")
+            check_status(wait_status(c))
+            wait_confirmed(c, "B")
+            out = c.must("bridgectl status | grep slot")
+            if "Other slot  : A" not in out or "bad" not in out or "was cut short" not in out:
+                raise Fail(f"status does not show slot A as bad after the cut:\n{out}")
+            step("boot5: the power cut left slot B running and confirmed: "
+                 + " / ".join(out.strip().splitlines()))
+            poweroff(c, "boot5")
     except Fail as e:
         if c is not None:
             c.kill()
-        logs = sorted(f for f in os.listdir(workdir) if f.startswith("console-"))
+        logs = sorted((f for f in os.listdir(workdir) if f.startswith("console-")),
+                      key=lambda f: os.path.getmtime(os.path.join(workdir, f)))
         if logs:
             last = os.path.join(workdir, logs[-1])
             text = open(last, "rb").read().decode(errors="replace").replace("\r", "")
