@@ -217,6 +217,28 @@ def check_status(out):
         raise Fail(f"`bridgectl status` does not call e1000e's stuck PHC broken:\n{out}")
 
 
+DISK_SIZE = 1 << 30
+
+
+def data_size(c):
+    """/data's size in MiB and the disk's last usable sector in the GPT."""
+    out = c.must("df -m /data | tail -n 1; sfdisk -d /dev/vda | grep last-lba")
+    m = re.search(r"^\S+\s+(\d+)\s", out, re.M)
+    lba = re.search(r"last-lba:\s*(\d+)", out)
+    if not m or not lba:
+        raise Fail(f"cannot read /data's size:\n{out}")
+    return int(m.group(1)), int(lba.group(1))
+
+
+def check_shadow(c, expect_hash=None):
+    """/etc/shadow is the link to /data/system/shadow (root only)."""
+    out = c.must("readlink /etc/shadow; stat -c '%a %U' /data/system/shadow; grep '^root:' /etc/shadow")
+    if "/data/system/shadow" not in out or "600 root" not in out:
+        raise Fail(f"/etc/shadow is not kept on /data:\n{out}")
+    if expect_hash and expect_hash not in out:
+        raise Fail(f"root's password did not survive:\n{out}")
+
+
 MKBUNDLE = os.path.join(HERE, "..", "..", "scripts", "mkbundle.sh")
 MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
@@ -345,6 +367,9 @@ def main():
             os.unlink(os.path.join(workdir, f))
     disk = os.path.join(workdir, "disk.img")
     shutil.copyfile(args.image, disk)
+    # The image written to a larger disk: /data must grow to fill it.
+    with open(disk, "r+b") as f:
+        f.truncate(DISK_SIZE)
     uefi = any(os.path.exists(p) for p in ("/usr/share/ovmf/OVMF.fd", "/usr/share/qemu/OVMF.fd"))
     board = os.environ.get("QEMU_BOARD", "qemu_x86_64")
     images = os.path.dirname(os.path.abspath(args.image))
@@ -361,6 +386,15 @@ def main():
         if booted_slot(c) != "A":
             raise Fail(f"boot1: GRUB started slot {booted_slot(c)}, not A")
         c.must("stty cols 250; dmesg -n 1")
+        size1, lba1 = data_size(c)
+        if b"rcS: growing" not in open(c.log_path, "rb").read() or size1 < 800 \
+                or lba1 < DISK_SIZE // 512 - 34 - 2048:
+            raise Fail(f"boot1: /data did not grow to the 1 GiB disk: {size1} MiB, last LBA {lba1}")
+        step(f"boot1: /data grew to {size1} MiB on the 1 GiB disk, backup GPT at its end (last LBA {lba1})")
+        # A password set with passwd is kept on /data.
+        c.must("printf 'qemu-test-pw\\nqemu-test-pw\\n' | passwd root")
+        pw = c.must("grep '^root:' /data/system/shadow").strip().split(":")[1]
+        check_shadow(c, pw)
         out = wait_status(c)
         check_status(out)
         step("boot1: bridgectl status: daemon up, config loaded, eth0 and eth1")
@@ -429,6 +463,11 @@ def main():
             raise Fail(f"the data partition was not clean after the poweroff:\n{out}")
         check_status(wait_status(c))
         step(f"boot2: {SET_KEY} = {SET_VALUE} survived; /data was clean; status and config check pass")
+        size2, lba2 = data_size(c)
+        if b"rcS: growing" in open(c.log_path, "rb").read() or (size2, lba2) != (size1, lba1):
+            raise Fail(f"boot2: /data changed again: {size1} -> {size2} MiB, LBA {lba1} -> {lba2}")
+        check_shadow(c, pw)
+        step(f"boot2: /data not grown again ({size2} MiB); root's password kept")
         if bundles:
             if booted_slot(c) != "B":
                 raise Fail(f"boot2: GRUB started slot {booted_slot(c)}, not the updated B")
@@ -475,6 +514,7 @@ def main():
             out = c.must("bridgectl status | grep slot")
             if "Other slot  : A" not in out or "bad" not in out or "was cut short" not in out:
                 raise Fail(f"status does not show slot A as bad after the cut:\n{out}")
+            check_shadow(c, pw)
             step("boot5: the power cut left slot B running and confirmed: "
                  + " / ".join(out.strip().splitlines()))
             poweroff(c, "boot5")
