@@ -222,7 +222,8 @@ DISK_SIZE = 1 << 30
 
 def data_size(c):
     """/data's size in MiB and the disk's last usable sector in the GPT."""
-    out = c.must("df -m /data | tail -n 1; sfdisk -d /dev/vda | grep last-lba")
+    out = c.must("df -m /data | tail -n 1; p=$(readlink -f /dev/ptpbridge/data);"
+                 " sfdisk -d /dev/$(basename $(readlink -f /sys/class/block/${p##*/}/..)) | grep last-lba")
     m = re.search(r"^\S+\s+(\d+)\s", out, re.M)
     lba = re.search(r"last-lba:\s*(\d+)", out)
     if not m or not lba:
