@@ -66,4 +66,10 @@ qemu-check:
 
 CHECK_TARGETS += qemu-check
 
-.PHONY: image image-check-board qemu qemu-test qemu-check
+# The data partition's format rules, on a directory (no QEMU).
+check-data-format:
+	@sh tests/image/data_format.sh
+
+CHECK_TARGETS += check-data-format
+
+.PHONY: image image-check-board qemu qemu-test qemu-check check-data-format

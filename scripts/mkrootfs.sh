@@ -269,6 +269,7 @@ type=vfat
 bootname=B
 EOT
 echo "BOOT_TRIES=$PB_BOARD_BOOT_TRIES" >> "$TARGET/etc/board.conf"
+mkdir -p "$TARGET/usr/lib/ptpbridge/migrate"
 
 if [ -x "$BOARD_DIR/post-build.sh" ]; then
 	msg "$BOARD_DIR/post-build.sh"

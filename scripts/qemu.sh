@@ -15,6 +15,9 @@
 # QEMU_NO_REBOOT 1: a guest reboot (or a panic) ends QEMU, for scripts
 # QEMU_NTP_PORT  forward this UDP port on 127.0.0.1 to port 123 of the
 #                NTP NIC (eth1), e.g. 10123 to query bridged from the host
+# QEMU_SSH_PORT  forward this TCP port on 127.0.0.1 to port 22 of eth1
+# The two NICs are on two user-mode networks, 10.0.2.0/24 (eth0) and
+# 10.0.3.0/24 (eth1), so that replies leave by the NIC a request came in.
 # QEMU_BOARD     qemu_x86_64 (default) or x86_64_edge: the latter has no
 #                virtio drivers, so it gets a q35 machine with the disk on
 #                AHCI and two e1000e NICs (a stand-in for the real box)
@@ -42,17 +45,17 @@ uefi)
 	;;
 *) fw= ;;
 esac
-ntpfwd=${QEMU_NTP_PORT:+,hostfwd=udp:127.0.0.1:$QEMU_NTP_PORT-:123}
+ntpfwd=${QEMU_NTP_PORT:+,hostfwd=udp:127.0.0.1:$QEMU_NTP_PORT-:123}${QEMU_SSH_PORT:+,hostfwd=tcp:127.0.0.1:$QEMU_SSH_PORT-:22}
 case ${QEMU_BOARD:-qemu_x86_64} in
 x86_64_edge)
 	hw="-M q35 -drive file=$disk,format=raw,if=none,id=disk0,cache=unsafe
 	    -device ide-hd,drive=disk0,bus=ide.0
 	    -netdev user,id=ptp0 -device e1000e,netdev=ptp0
-	    -netdev user,id=ntp0$ntpfwd -device e1000e,netdev=ntp0" ;;
+	    -netdev user,id=ntp0,net=10.0.3.0/24$ntpfwd -device e1000e,netdev=ntp0" ;;
 *)
 	hw="-drive file=$disk,format=raw,if=virtio,cache=unsafe
 	    -netdev user,id=ptp0 -device e1000e,netdev=ptp0
-	    -netdev user,id=ntp0$ntpfwd -device virtio-net-pci,netdev=ntp0" ;;
+	    -netdev user,id=ntp0,net=10.0.3.0/24$ntpfwd -device virtio-net-pci,netdev=ntp0" ;;
 esac
 echo "qemu.sh: $disk, ${QEMU_BOARD:-qemu_x86_64} hardware, ${QEMU_FIRMWARE:-bios}, $accel" >&2
 # shellcheck disable=SC2086

@@ -18,6 +18,6 @@ exec qemu-system-x86_64 $accel -smp 1 -m 512 $fw -display none \
 	-serial mon:stdio -monitor none \
 	-drive file=qemu-disk.img,format=raw,if=virtio \
 	-netdev user,id=ptp0 -device e1000e,netdev=ptp0 \
-	-netdev user,id=ntp0 -device virtio-net-pci,netdev=ntp0 "$@"
+	-netdev user,id=ntp0,net=10.0.3.0/24 -device virtio-net-pci,netdev=ntp0 "$@"
 EOT
 chmod +x "$images/start-qemu.sh"

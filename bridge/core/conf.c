@@ -628,6 +628,27 @@ void conf_defaults(struct bridge_conf *c)
 	}
 }
 
+/* [remote]: ssh_interfaces are interface names; ssh = yes needs one. */
+static void check_remote(struct parse_ctx *p)
+{
+	const struct conf_item *ifs = conf_table_find("remote", "ssh_interfaces");
+	const struct conf_item *on = conf_table_find("remote", "ssh");
+	size_t ifs_idx = (size_t)(ifs - conf_table), on_idx = (size_t)(on - conf_table);
+	char list[sizeof(p->conf.remote.ssh_interfaces)];
+	int n = 0;
+
+	snprintf(list, sizeof(list), "%s", p->conf.remote.ssh_interfaces);
+	for (char *save = NULL, *w = strtok_r(list, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		n++;
+		if (strlen(w) >= IFNAMSIZ || strpbrk(w, "/:") || !ascii_graph(w) || !strcmp(w, ".") ||
+		    !strcmp(w, ".."))
+			add_error(p, p->item_line[ifs_idx], "remote.ssh_interfaces: '%.40s' is not an interface name", w);
+	}
+	if (p->conf.remote.ssh && !n)
+		add_error(p, p->item_line[on_idx] > 0 ? p->item_line[on_idx] : 1,
+			  "remote.ssh: yes needs remote.ssh_interfaces (the interfaces to listen on)");
+}
+
 static void check_whole(struct parse_ctx *p)
 {
 	for (size_t i = 0; i < conf_table_len; i++) {
@@ -670,6 +691,8 @@ static void check_whole(struct parse_ctx *p)
 				add_error(p, p->item_line[i], "%s.%s: %s", it->section, it->key, why);
 		}
 	}
+
+	check_remote(p);
 
 	if (p->conf.ptp.interface[0] && !strcmp(p->conf.ptp.interface, p->conf.ntp.interface) &&
 	    !p->conf.ntp.share_ptp_interface)

@@ -121,6 +121,12 @@ struct bridge_conf {
 	} control;
 
 	struct {
+		bool ssh;		/**< the image's SSH server (run-ssh), key-only */
+		char ssh_interfaces[128];	/**< names, space separated */
+		int ssh_port;
+	} remote;
+
+	struct {
 		int level;		/**< syslog priority */
 		int target;		/**< enum conf_log_target */
 		int linuxptp_level;	/**< syslog priority for linuxptp's messages */

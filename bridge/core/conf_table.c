@@ -72,7 +72,7 @@ static const struct conf_enum targets[] = {
 	{ "syslog", CONF_LOG_SYSLOG }, { NULL, 0 },
 };
 
-const char *const conf_sections[] = { "ptp", "clock", "ntp", "control", "log", NULL };
+const char *const conf_sections[] = { "ptp", "clock", "ntp", "control", "remote", "log", NULL };
 
 /* [ptp] keys of linuxptp's own (pass-through) go to the engine at start. */
 const char *const conf_passthrough_restarts = "ptp";
@@ -168,6 +168,17 @@ const struct conf_item conf_table[] = {
 	       "run as this user with only the capabilities needed (empty: root)"),
 	SCALAR("control", "pidfile", CT_PATH, "/run/ptpbridge/bridged.pid", 0, 0, 0, NULL,
 	       control.pidfile, AT_START, "where bridged writes its process ID; empty: no pidfile"),
+
+	/* [remote]: remote access to the box (the image's run-ssh reads it;
+	   bridged does not use it).  The control socket stays local. */
+	SCALAR("remote", "ssh", CT_BOOL, "no", 0, 0, 0, NULL, remote.ssh, LIVE,
+	       "an SSH server (dropbear, on the image): root logs in with a key of "
+	       "/etc/ptpbridge/authorized_keys, never a password"),
+	SCALAR("remote", "ssh_interfaces", CT_STRING, "", 0, 0, 0, NULL, remote.ssh_interfaces, LIVE,
+	       "interfaces whose addresses the SSH server listens on, separated by spaces; "
+	       "required with ssh = yes"),
+	SCALAR("remote", "ssh_port", CT_INT, "22", 1, 65535, 0, NULL, remote.ssh_port, LIVE,
+	       "TCP port of the SSH server"),
 
 	/* [log] */
 	SCALAR("log", "level", CT_ENUM, "info", 0, 0, 0, levels, log.level, LIVE,

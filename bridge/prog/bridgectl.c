@@ -68,6 +68,8 @@ static void usage(FILE *fp)
 		"  config set SECTION.KEY VALUE\n"
 		"                          change a key in the file (checked first), then\n"
 		"                          ask a running bridged to reload\n"
+		"  config get --file SECTION.KEY\n"
+		"                          one key of the file, defaults included\n"
 		"  config man              bridge.conf(5) in roff\n"
 		"  update FILE.raucb       install a signed update into the boot slot not\n"
 		"                          running; it runs after a reboot (root, image only)\n"
@@ -386,6 +388,31 @@ out:
 	return rc;
 }
 
+/* One key of the file, defaults included, no daemon: for the image's
+   scripts (run-ssh), which must work when bridged does not. */
+static int config_get_file(const char *arg)
+{
+	struct bridge_conf *c = malloc(sizeof(*c));
+	struct conf_errors *e = calloc(1, sizeof(*e));
+	char section[CONF_NAME_MAX], value[4096];
+	const char *key;
+	int rc = 1;
+
+	if (!c || !e || split_key(arg, section, sizeof(section), &key) < 0) {
+		rc = 2;
+	} else if (conf_load(config_file, c, e) < 0) {
+		conf_errors_report(e, print_conf_error);
+	} else if (conf_text_get(c, section, key, value, sizeof(value)) < 0) {
+		fprintf(stderr, "bridgectl: %s: no such key\n", arg);
+	} else {
+		printf("%s\n", value);
+		rc = 0;
+	}
+	free(c);
+	free(e);
+	return rc;
+}
+
 static int config_cmd(int argc, char **argv)
 {
 	if (argc < 1) {
@@ -396,6 +423,8 @@ static int config_cmd(int argc, char **argv)
 		return config_check(argc > 1 ? argv[1] : config_file);
 	if (!strcmp(argv[0], "show"))
 		return run("config.show", NULL);
+	if (!strcmp(argv[0], "get") && argc == 3 && !strcmp(argv[1], "--file"))
+		return config_get_file(argv[2]);
 	if (!strcmp(argv[0], "get") && argc == 2) {
 		struct json_object *req = json_object_new_object();
 

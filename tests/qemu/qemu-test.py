@@ -240,6 +240,65 @@ def check_shadow(c, expect_hash=None):
         raise Fail(f"root's password did not survive:\n{out}")
 
 
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Ssh:
+    """OpenSSH's client against the guest's port 22, forwarded by QEMU to
+    127.0.0.1:port (the test's own user-mode network, nothing else)."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        os.environ["QEMU_SSH_PORT"] = str(self.port)
+        self.key = os.path.join(workdir, "ssh-key")
+        for f in (self.key, self.key + ".pub"):
+            if os.path.exists(f):
+                os.unlink(f)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "qemu-test",
+                        "-f", self.key], check=True)
+        self.pub = open(self.key + ".pub").read().strip()
+
+    def run(self, *opts, cmd="true"):
+        argv = ["ssh", "-p", str(self.port), "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+                "-o", "ConnectTimeout=60", *opts, "root@127.0.0.1", cmd]
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            return 255, "", "timed out"
+        return p.returncode, p.stdout, p.stderr
+
+    def host_key(self):
+        """The fingerprint of the host key the server shows."""
+        rc, out, err = self.run("-i", self.key, "-v", cmd="true")
+        m = re.search(r"Server host key: (\S+ \S+)", err)
+        return m.group(1) if m else None
+
+
+def listening_22(c):
+    out = c.must("cat /proc/net/tcp /proc/net/tcp6 2>/dev/null")
+    return any(len(f) > 3 and f[1].endswith(":0016") and f[3] == "0A"
+               for f in (l.split() for l in out.splitlines()))
+
+
+def ssh_on(c, ssh):
+    """Enable SSH on eth1 with the test's key and wait for dropbear."""
+    c.must(f"echo '{ssh.pub}' > /etc/ptpbridge/authorized_keys")
+    c.must("bridgectl config set remote.ssh_interfaces eth1 && bridgectl config set remote.ssh yes")
+    deadline = time.monotonic() + STATUS_TIMEOUT
+    while not listening_22(c):
+        if time.monotonic() > deadline:
+            raise Fail("dropbear does not listen 60 s after ssh = yes:\n"
+                       + c.must("logread | grep -i 'ssh\|dropbear' | tail -n 20"))
+        time.sleep(2)
+
+
 MKBUNDLE = os.path.join(HERE, "..", "..", "scripts", "mkbundle.sh")
 MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
@@ -380,6 +439,7 @@ def main():
     if board == "qemu_x86_64" and args.key and args.cert:
         bundles, version = make_bundles(workdir, images, board, args.key, args.cert)
         extra = ["-drive", f"file={bundles},format=raw,if=virtio,readonly=on"]
+    ssh = Ssh(workdir)
     t_start = time.monotonic()
     c = None
     try:
@@ -392,6 +452,9 @@ def main():
                 or lba1 < DISK_SIZE // 512 - 34 - 2048:
             raise Fail(f"boot1: /data did not grow to the 1 GiB disk: {size1} MiB, last LBA {lba1}")
         step(f"boot1: /data grew to {size1} MiB on the 1 GiB disk, backup GPT at its end (last LBA {lba1})")
+        out = c.must("cat /data/FORMAT")
+        if "format=1\ncompat=1" not in out:
+            raise Fail(f"boot1: /data/FORMAT is not format 1:\n{out}")
         # A password set with passwd is kept on /data.
         c.must("printf 'qemu-test-pw\\nqemu-test-pw\\n' | passwd root")
         pw = c.must("grep '^root:' /data/system/shadow").strip().split(":")[1]
@@ -399,6 +462,20 @@ def main():
         out = wait_status(c)
         check_status(out)
         step("boot1: bridgectl status: daemon up, config loaded, eth0 and eth1")
+        # DHCP (udhcpc's hook) gave both NICs their address.
+        deadline = time.monotonic() + STATUS_TIMEOUT
+        while True:
+            out = c.must("ip -o -4 addr show scope global")
+            if all(re.search(rf"\b{n}\s+inet 10\.0\.{k}\.15/24", out) for n, k in (("eth0", 2), ("eth1", 3))):
+                break
+            if time.monotonic() > deadline:
+                raise Fail(f"boot1: DHCP gave eth0 and eth1 no address in {STATUS_TIMEOUT} s:\n{out}")
+            time.sleep(2)
+        step("boot1: DHCP: eth0 and eth1 have their addresses")
+        rc, _, err = ssh.run("-i", ssh.key)
+        if listening_22(c) or rc == 0:
+            raise Fail(f"boot1: SSH is on by default (rc {rc}): {err}")
+        step("boot1: no SSH by default (nothing on port 22; a login from the host fails)")
         print("\n".join("    | " + l for l in out.strip().split("\n")), flush=True)
         c.must("bridgectl config check")
         step("boot1: bridgectl config check passed")
@@ -464,6 +541,16 @@ def main():
             raise Fail(f"the data partition was not clean after the poweroff:\n{out}")
         check_status(wait_status(c))
         step(f"boot2: {SET_KEY} = {SET_VALUE} survived; /data was clean; status and config check pass")
+        ssh_on(c, ssh)
+        rc, out, err = ssh.run("-i", ssh.key, cmd="id -u; cat /proc/cmdline")
+        if rc != 0 or not out.startswith("0\n"):
+            raise Fail(f"boot2: key login over SSH failed ({rc}):\n{out}\n{err}")
+        rc, _, err = ssh.run("-v", "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password")
+        if rc == 0 or "Authentications that can continue: publickey" not in err or \
+                re.search(r"can continue: .*password", err):
+            raise Fail(f"boot2: the server offers password logins ({rc}):\n{err}")
+        hostkey = ssh.host_key()
+        step(f"boot2: ssh = yes on eth1: root logs in with a key, passwords not offered; host key {hostkey}")
         size2, lba2 = data_size(c)
         if b"rcS: growing" in open(c.log_path, "rb").read() or (size2, lba2) != (size1, lba1):
             raise Fail(f"boot2: /data changed again: {size1} -> {size2} MiB, LBA {lba1} -> {lba2}")
@@ -516,6 +603,12 @@ def main():
             if "Other slot  : A" not in out or "bad" not in out or "was cut short" not in out:
                 raise Fail(f"status does not show slot A as bad after the cut:\n{out}")
             check_shadow(c, pw)
+            deadline = time.monotonic() + STATUS_TIMEOUT
+            while not listening_22(c) and time.monotonic() < deadline:
+                time.sleep(2)
+            if ssh.host_key() != hostkey:
+                raise Fail(f"boot5: SSH host key changed or login failed: {ssh.host_key()} != {hostkey}")
+            step("boot5: SSH still on after update and rollback, same host key")
             step("boot5: the power cut left slot B running and confirmed: "
                  + " / ".join(out.strip().splitlines()))
             poweroff(c, "boot5")

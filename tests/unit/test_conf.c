@@ -254,6 +254,24 @@ static void same_nic(void **state)
 	assert_non_null(strstr(errs.msg[1], "t.conf:5: ntp.port"));
 }
 
+static void remote_ssh(void **state)
+{
+	/* off by default, and off it needs nothing */
+	assert_int_equal(load(BASE), 0);
+	assert_false(conf.remote.ssh);
+	assert_int_equal(conf.remote.ssh_port, 22);
+	assert_int_equal(load(BASE "[remote]\nssh = yes\n"), -1);
+	assert_true(has_error("t.conf:6: remote.ssh: yes needs remote.ssh_interfaces"));
+	assert_int_equal(load(BASE "[remote]\nssh = yes\nssh_interfaces = eth1  mgmt0\nssh_port = 2222\n"), 0);
+	assert_true(conf.remote.ssh);
+	assert_string_equal(conf.remote.ssh_interfaces, "eth1  mgmt0");
+	assert_int_equal(conf.remote.ssh_port, 2222);
+	assert_int_equal(load(BASE "[remote]\nssh_interfaces = eth1 ../x averyveryverylongname0\n"), -1);
+	assert_true(has_error("t.conf:6: remote.ssh_interfaces: '../x' is not an interface name"));
+	assert_true(has_error("t.conf:6: remote.ssh_interfaces: 'averyveryverylongname0' is not an interface name"));
+	assert_int_equal(load(BASE "[remote]\nssh_port = 0\n"), -1);
+}
+
 static void syntax_and_sections(void **state)
 {
 	assert_int_equal(load(BASE "this line has no equals sign\n"), -1);
@@ -596,6 +614,7 @@ int main(void)
 		cmocka_unit_test(repeated_key),
 		cmocka_unit_test(required_keys),
 		cmocka_unit_test(same_nic),
+		cmocka_unit_test(remote_ssh),
 		cmocka_unit_test(syntax_and_sections),
 		cmocka_unit_test(errors_never_half_apply),
 		cmocka_unit_test(crlf_and_comments),
