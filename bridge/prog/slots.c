@@ -159,10 +159,20 @@ struct json_object *slots_read(const char *root)
 		}
 		ini_parse(path, raucs_entry, s);
 		/* The slot flashed with the image has no install record: the
-		   running one knows its own version. */
+		   running one knows its own version, and confirm-slot noted it
+		   (/data/rauc/slot.X, os-release's lines) for when it does not
+		   run. */
 		if (!s->version[0] && s->bootname == booted) {
 			line_value(osrel, "VERSION_ID", s->version, sizeof(s->version), "?");
 			line_value(osrel, "BUILD_ID", s->build, sizeof(s->build), "");
+		} else if (!s->version[0]) {
+			char noted[512], file[32];
+
+			snprintf(file, sizeof(file), "/data/rauc/slot.%c", s->bootname);
+			if (read_file(root, file, noted, sizeof(noted)) == 0) {
+				line_value(noted, "VERSION_ID", s->version, sizeof(s->version), "");
+				line_value(noted, "BUILD_ID", s->build, sizeof(s->build), "");
+			}
 		}
 	}
 

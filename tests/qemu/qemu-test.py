@@ -561,8 +561,9 @@ def main():
                 raise Fail(f"boot2: GRUB started slot {booted_slot(c)}, not the updated B")
             wait_confirmed(c, "B")
             out = c.must("bridgectl status | grep slot")
-            if f"Boot slot   : B, {version}+test qemu-test, confirmed" not in out:
-                raise Fail(f"status does not show slot B running and confirmed:\n{out}")
+            if f"Boot slot   : B, {version}+test qemu-test, confirmed" not in out or \
+                    not re.search(rf"Other slot  : A, {re.escape(version)} \S+, good", out):
+                raise Fail(f"status does not show slot B running and confirmed, A's version:\n{out}")
             step("boot2: the update runs: " + " / ".join(out.strip().splitlines()))
             c.must("mkdir -p /mnt && mount -o ro /dev/vdb /mnt && bridgectl update /mnt/noinit.raucb"
                    " && umount /mnt", 300)

@@ -137,6 +137,14 @@ static void installed_then_booted(void **state)
 	/* the other slot's version is not known without an install record */
 	assert_string_equal(slot_field(sys, 0, "version"), "");
 	json_object_put(sys);
+	/* unless confirm-slot noted it when that slot ran */
+	put("/data/rauc/slot.A", "VERSION_ID=0.1.0\nBUILD_ID=\"g1234567\"\n");
+	sys = slots_read(root);
+	assert_string_equal(slot_field(sys, 0, "version"), "0.1.0");
+	assert_string_equal(slot_field(sys, 0, "build"), "g1234567");
+	/* an install record wins over the note */
+	assert_string_equal(slot_field(sys, 1, "version"), "0.2.0");
+	json_object_put(sys);
 
 	/* confirmed */
 	env("ORDER=B A\nA_OK=1\nA_TRY=0\nB_OK=1\nB_TRY=0\n");
