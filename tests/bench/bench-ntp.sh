@@ -21,7 +21,8 @@
 # stale replies (to an earlier request of the client), late replies
 # (100 ms or more), interleaved share, p99 round trip, and the transmit-stamp
 # error of basic and interleaved replies measured from the generator's own
-# kernel RX stamp of each reply.  Then the highest rate with <= 0.1% loss
+# kernel RX stamp of each reply (mean, sd, median, and the 99th percentile
+# of its absolute value: a few preempted replies make the sd).  Then the highest rate with <= 0.1% loss
 # (a server that passes the last step is at least that fast: the step is
 # the generator's ceiling, never the server's).  Then overload: each server
 # in turn limited to BENCH_CPU_PCT % of a CPU (a cgroup v1 CPU quota over a
@@ -230,15 +231,16 @@ sent_rate() {
 txerr() {
 	local k=basic
 	[ "$2" = xleave ] && k=xleave
-	echo "$(get "$1" "$2" "$3" "$4" tx_err_${k}_us) ($(get "$1" "$2" "$3" "$4" tx_err_${k}_sd_us))"
+	echo "$(get "$1" "$2" "$3" "$4" tx_err_${k}_us) ($(get "$1" "$2" "$3" "$4" tx_err_${k}_sd_us))" \
+		"| $(get "$1" "$2" "$3" "$4" tx_err_${k}_p50_us) | $(get "$1" "$2" "$3" "$4" tx_err_${k}_p99abs_us)"
 }
 {
 	echo "Run of $(date -u +%Y-%m-%d), $(git -C "$TL_ROOT" describe --always --dirty 2>/dev/null):" \
 		"$WHERE; IRQ time accounting $IRQACC (softirq charged to the sending task: each" \
 		"server's CPU includes its replies' delivery, the generator's the requests')."
 	echo
-	echo "| clients | mode | offered/s | server | sent/s | CPU us/reply | / chronyd | / echo | loss % | stale | late | interleaved | p99 us | TX-stamp error us, mean (sd) |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| clients | mode | offered/s | server | sent/s | CPU us/reply | / chronyd | / echo | loss % | stale | late | interleaved | p99 us | TX-stamp error us, mean (sd) | median | 99% of abs |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for c in 1000 100000; do
 		for mode in basic xleave; do
 			for r in $FIXED; do

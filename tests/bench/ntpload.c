@@ -60,15 +60,43 @@ struct client {
 	int64_t krx_ns;		/* our kernel RX stamp of the last response, 0 = none */
 };
 
-/* Transmit-stamp error, ns: sum, sum of squares, count (basic, interleaved). */
+/* Transmit-stamp error, ns: sum, sum of squares, count (basic, interleaved),
+   and a histogram of it in ERR_BIN_NS bins over +-ERR_BINS/2 bins (the
+   ends hold what is beyond), for its median and 99th percentile of |error|:
+   a few preempted replies make the sd, the percentiles say what most
+   clients see. */
+#define ERR_BIN_NS 50
+#define ERR_BINS 8001
 static double err_sum[2], err_sq[2];
 static uint64_t err_n[2];
+static uint32_t err_hist[2][ERR_BINS], err_ahist[2][ERR_BINS];
 
 static void err_add(int k, double ns)
 {
+	long b = lround(ns / ERR_BIN_NS) + ERR_BINS / 2;
+	long a = lround(fabs(ns) / ERR_BIN_NS);
+
 	err_sum[k] += ns;
 	err_sq[k] += ns * ns;
 	err_n[k]++;
+	err_hist[k][b < 0 ? 0 : b >= ERR_BINS ? ERR_BINS - 1 : b]++;
+	err_ahist[k][a >= ERR_BINS ? ERR_BINS - 1 : a]++;
+}
+
+/* The q-quantile of a histogram, us (bin centres; first is bin 0). */
+static double err_q_us(const uint32_t *h, uint64_t n, double q, long first)
+{
+	uint64_t c = 0, want = (uint64_t)ceil(q * (double)n);
+	long i;
+
+	if (n == 0)
+		return 0.0;
+	for (i = 0; i < ERR_BINS; i++) {
+		c += h[i];
+		if (c >= want)
+			break;
+	}
+	return (double)(i + first) * ERR_BIN_NS * 1e-3;
 }
 
 static double err_mean_us(int k)
@@ -413,6 +441,8 @@ int main(int argc, char **argv)
 	memset(err_sum, 0, sizeof(err_sum));
 	memset(err_sq, 0, sizeof(err_sq));
 	memset(err_n, 0, sizeof(err_n));
+	memset(err_hist, 0, sizeof(err_hist));
+	memset(err_ahist, 0, sizeof(err_ahist));
 
 	cpu0 = proc_cpu_s(pid);
 	t0 = mono_ns();
@@ -424,13 +454,22 @@ int main(int argc, char **argv)
 		printf("sent=%llu received=%llu loss_pct=%.3f rate=%.0f interleaved_pct=%.1f "
 		       "stale=%llu late=%u p50_us=%.0f p99_us=%.0f p999_us=%.0f "
 		       "tx_err_basic_us=%.2f tx_err_basic_sd_us=%.2f tx_err_xleave_us=%.2f "
-		       "tx_err_xleave_sd_us=%.2f cpu_us_per_resp=%.2f rss_kb=%ld\n",
+		       "tx_err_xleave_sd_us=%.2f tx_err_basic_p50_us=%.2f tx_err_basic_p99abs_us=%.2f "
+		       "tx_err_xleave_p50_us=%.2f tx_err_xleave_p99abs_us=%.2f "
+		       "tx_err_basic_p1_us=%.2f tx_err_basic_p99_us=%.2f "
+		       "cpu_us_per_resp=%.2f rss_kb=%ld\n",
 		       (unsigned long long)sent, (unsigned long long)received,
 		       sent ? 100.0 * (double)(sent > received ? sent - received : 0) / sent : 0.0,
 		       sent / el, received ? 100.0 * inter / received : 0.0,
 		       (unsigned long long)stale, hist[HIST_US], pct(received, 0.5), pct(received, 0.99),
 		       pct(received, 0.999), err_mean_us(0), err_sd_us(0), err_mean_us(1),
 		       err_sd_us(1),
+		       err_q_us(err_hist[0], err_n[0], 0.5, -(ERR_BINS / 2)),
+		       err_q_us(err_ahist[0], err_n[0], 0.99, 0),
+		       err_q_us(err_hist[1], err_n[1], 0.5, -(ERR_BINS / 2)),
+		       err_q_us(err_ahist[1], err_n[1], 0.99, 0),
+		       err_q_us(err_hist[0], err_n[0], 0.01, -(ERR_BINS / 2)),
+		       err_q_us(err_hist[0], err_n[0], 0.99, -(ERR_BINS / 2)),
 		       pid > 0 && received ? (cpu1 - cpu0) * 1e6 / received : 0.0, proc_rss_kb(pid));
 	}
 	return 0;
