@@ -1,7 +1,8 @@
 /*
  * The NTP server's hot path: Linux I/O around the protocol of ntp_core.c.
  *
- * One receive batch (recvmmsg) is turned into one send batch (sendmmsg):
+ * One receive batch (recvmmsg) is turned into one send batch (sendmmsg,
+ * one call per basic reply and the interleaved ones behind it):
  * every request is validated, checked against the ACL, looked up in the
  * client log (rate limit, interleaved state) and answered from the
  * reference snapshot read once per batch.  Nothing on this path allocates
@@ -9,8 +10,9 @@
  *
  * Timestamps.  RX stamps come from the kernel (SO_TIMESTAMPING): the NIC's
  * raw PHC stamp converted to system time by phc/phc_track when hardware
- * stamping is on, else the kernel's software stamp.  Basic responses get
- * their transmit timestamp from one clock read just before sendmmsg.  A
+ * stamping is on, else the kernel's software stamp.  A basic response gets
+ * its transmit timestamp from a clock read just before its own sendmmsg
+ * call, plus the time to the wire learnt from the kernel's TX stamps.  A
  * response to a request that looks interleaved asks for a TX stamp (per
  * packet, SO_TIMESTAMPING cmsg); the stamp arrives on the error queue with
  * an ID (SOF_TIMESTAMPING_OPT_ID counts timestamped datagrams per socket)
@@ -355,8 +357,8 @@ static ntp_ts ntp_from_ns(int64_t ns)
 	return ntp_packet_ts_from_timespec(&ts);
 }
 
-/* Every NTP_IO_CALIB_NS the next NTP_IO_CALIB_BURST basic replies (one
-   per batch) ask the kernel for their TX stamps, so the model keeps
+/* Every NTP_IO_CALIB_NS the next NTP_IO_CALIB_BURST basic replies (each
+   the first of its call) ask the kernel for their TX stamps, so the model keeps
    learning when no client is interleaved; only the last of a burst is
    learnt from.  A lone stamped reply leaves about 2 us later than its
    unstamped neighbours (the stamping path is cold: learning from lone
@@ -385,49 +387,49 @@ static void add_ts_cmsg(struct ntp_worker *w, int j)
 /* When reply j of a batch whose sendmmsg starts at t0 leaves (ns). */
 static int64_t tx_predict(const struct ntp_io_txmodel *m, int64_t t0, int j)
 {
-	return t0 + (int64_t)(m->lead_ns + ((double)j + 0.5) * m->per_ns);
+	return t0 + (int64_t)(m->lead_ns + (double)j * m->per_ns);
 }
 
 /*
- * Basic mode: a reply's transmit timestamp is when it leaves.  One clock
- * read before sendmmsg, then reply j is predicted to leave at
- * t0 + lead + (j + 1/2) x per: per is what one reply of the call costs the
- * kernel (the call's time over its replies, averaged over batches), lead
- * what the kernel's own TX stamps say the model misses (the error queue,
- * hardware or software): those of the replies to interleaved clients, and
- * of a few basic replies every NTP_IO_CALIB_NS, at a position that rotates
- * through the batch.  Interleaved replies carry the kernel's stamp of the
- * previous reply instead.
+ * Basic mode: a reply's transmit timestamp is when it leaves.  Every reply
+ * whose transmit field is ours to fill (late_tx: all but the interleaved
+ * ones) is the first of its own sendmmsg call, right after a clock read
+ * t0, and is predicted to leave at t0 + lead; the interleaved replies that
+ * follow it in the batch ride in the same call.  lead is what the kernel's
+ * own TX stamps (the error queue, hardware or software) say a reply takes
+ * from t0 to the wire: those of the replies to interleaved clients, and of
+ * a few basic replies every NTP_IO_CALIB_NS.  Reply j of a call is
+ * predicted at t0 + lead + j x per, per being what one reply of a call
+ * costs the kernel (the call's time over its replies, averaged over
+ * calls); that only places the interleaved replies, whose prediction
+ * stands in until their own stamp comes (ntp_core_sent).  Interleaved
+ * replies carry the kernel's stamp of the previous reply instead.
  */
-static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
+static void send_call(struct ntp_worker *w, struct nsock *s, int c0, int n)
 {
-	/* the model as it is now predicts the whole batch, before and after
+	/* the model as it is now predicts the whole call, before and after
 	   the call learns from it */
 	const struct ntp_io_txmodel m = w->txm;
 	int64_t t0, t1, pred;
-	int sent = 0, j, r, calib = -1;
+	int sent = c0, end = c0 + n, j, r;
+	bool calib = false;
 
 	t0 = realtime_ns();
-	for (j = 0; j < ntx; j++) {
-		if (w->meta[j].late_tx)
-			ntp_packet_set_transmit(w->tbuf[j], ntp_from_ns(tx_predict(&m, t0, j)));
-	}
-	if (w->txm.calib_left == 0 && t0 - w->txm.calib_ns >= NTP_IO_CALIB_NS) {
-		w->txm.calib_left = NTP_IO_CALIB_BURST;
-		w->txm.calib_ns = t0;
-	}
-	if (w->txm.calib_left > 0) {
-		j = (int)(w->txm.calib_n % (uint32_t)ntx);
-		if (w->meta[j].late_tx && !w->meta[j].want_ts) {
-			calib = j;
-			add_ts_cmsg(w, j);
-			w->txm.calib_n++;
+	if (w->meta[c0].late_tx) {
+		ntp_packet_set_transmit(w->tbuf[c0], ntp_from_ns(tx_predict(&m, t0, 0)));
+		if (w->txm.calib_left == 0 && t0 - w->txm.calib_ns >= NTP_IO_CALIB_NS) {
+			w->txm.calib_left = NTP_IO_CALIB_BURST;
+			w->txm.calib_ns = t0;
+		}
+		if (w->txm.calib_left > 0 && !w->meta[c0].want_ts) {
+			calib = true;
+			add_ts_cmsg(w, c0);
 			w->txm.calib_left--;
 		}
 	}
 
-	while (sent < ntx) {
-		r = sendmmsg(s->fd, w->tmsg + sent, ntx - sent, MSG_DONTWAIT);
+	while (sent < end) {
+		r = sendmmsg(s->fd, w->tmsg + sent, (unsigned int)(end - sent), MSG_DONTWAIT);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -437,6 +439,8 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 			w->meta[sent].rec = NTP_CLIENTLOG_NONE;
 			w->meta[sent].interleaved = w->meta[sent].kod = false;
 			w->tmsg[sent].msg_len = 0;
+			if (sent == c0)
+				calib = false;
 			sent++;
 			continue;
 		}
@@ -444,9 +448,9 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 	}
 	t1 = realtime_ns();
 	if (t1 > t0 && t1 - t0 < 1000000)	/* not preempted for a millisecond */
-		w->txm.per_ns += ((double)(t1 - t0) / ntx - w->txm.per_ns) / 8;
+		w->txm.per_ns += ((double)(t1 - t0) / n - w->txm.per_ns) / 8;
 
-	for (j = 0; j < ntx; j++) {
+	for (j = c0; j < end; j++) {
 		struct ntp_core_reply *mt = &w->meta[j];
 
 		if (w->tmsg[j].msg_len == 0)
@@ -457,9 +461,9 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 			STAT_INC(w, interleaved);
 		if (mt->kod)
 			STAT_INC(w, kod_sent);
-		if (!mt->want_ts && j != calib)
+		if (!mt->want_ts && !(calib && j == c0))
 			continue;
-		pred = tx_predict(&m, t0, j);
+		pred = tx_predict(&m, t0, j - c0);
 		if (mt->want_ts)
 			ntp_core_sent(w->clg, mt, ntp_from_ns(pred));
 		s->pend[s->next_key & (NTP_IO_PENDING_LEN - 1)] = (struct pending_tx){
@@ -471,6 +475,18 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
 		s->next_key++;
 		s->ts_unread++;
 		STAT_INC(w, tx_ts_requested);
+	}
+}
+
+/* A batch in calls that each start with a basic reply (see send_call). */
+static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
+{
+	int c0, end;
+
+	for (c0 = 0; c0 < ntx; c0 = end) {
+		for (end = c0 + 1; end < ntx && !w->meta[end].late_tx; end++)
+			;
+		send_call(w, s, c0, end - c0);
 	}
 }
 

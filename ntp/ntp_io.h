@@ -91,7 +91,6 @@ struct ntp_io_txmodel {
 	double per_ns;		/**< kernel time per reply of the call */
 	double lead_ns;		/**< correction learnt from kernel TX stamps */
 	int64_t calib_ns;	/**< when a basic reply last asked for a TX stamp */
-	uint32_t calib_n;	/**< basic replies sampled so far */
 	int calib_left;		/**< replies left to sample in this burst */
 	int64_t cal_ns;		/**< the last stamp learnt from */
 };
