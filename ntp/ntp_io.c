@@ -384,7 +384,7 @@ static void add_ts_cmsg(struct ntp_worker *w, int j)
 	mh->msg_controllen += CMSG_SPACE(sizeof(flags));
 }
 
-/* When reply j of a batch whose sendmmsg starts at t0 leaves (ns). */
+/* When reply j of a call whose sendmmsg starts at t0 leaves (ns). */
 static int64_t tx_predict(const struct ntp_io_txmodel *m, int64_t t0, int j)
 {
 	return t0 + (int64_t)(m->lead_ns + (double)j * m->per_ns);
@@ -439,8 +439,6 @@ static void send_call(struct ntp_worker *w, struct nsock *s, int c0, int n)
 			w->meta[sent].rec = NTP_CLIENTLOG_NONE;
 			w->meta[sent].interleaved = w->meta[sent].kod = false;
 			w->tmsg[sent].msg_len = 0;
-			if (sent == c0)
-				calib = false;
 			sent++;
 			continue;
 		}

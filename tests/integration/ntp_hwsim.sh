@@ -38,33 +38,20 @@ start_bridged bridged || { tl_fail "bridged did not start"; cat "$TL_TMP/bridged
 mode=$(grep -o "hardware RX, hardware TX (PHC[^)]*)" "$TL_TMP/bridged.log")
 [ -n "$mode" ] && tl_pass "NIC B: $mode" || tl_fail "no hardware timestamping: $(grep ntp: "$TL_TMP/bridged.log")"
 
-mkdir -p "$TL_TMP/clog"
-chmod 770 "$TL_TMP/clog"
-cat >"$TL_TMP/client.conf" <<EOC
-server $SRV iburst xleave minpoll -2 maxpoll -2 noselect
-hwtimestamp *
-bindcmdaddress $TL_TMP/clog/client.sock
-cmdport 0
-pidfile $TL_TMP/clog/client.pid
-logdir $TL_TMP/clog
-log measurements
-EOC
-tl_bg client "$TL_ROOT/tests/hwsim/hwsim-run" -n "$NS_C" -s sysC -- chronyd -x -d -u root -f "$TL_TMP/client.conf"
+# hw_client NAME DIR SERVER_LINE [MORE]: a chronyd client (hwtimestamp,
+# measurements logged in DIR) on the emulated system clock sysC.
+hw_client() {
+	mkdir -p "$TL_TMP/$2"
+	chmod 770 "$TL_TMP/$2"
+	printf '%s\n' "$3" ${4:+"$4"} "hwtimestamp *" "bindcmdaddress $TL_TMP/$2/client.sock" \
+		"cmdport 0" "pidfile $TL_TMP/$2/client.pid" "logdir $TL_TMP/$2" \
+		"log measurements" >"$TL_TMP/$1.conf"
+	tl_bg "$1" "$TL_ROOT/tests/hwsim/hwsim-run" -n "$NS_C" -s sysC -- chronyd -x -d -u root -f "$TL_TMP/$1.conf"
+}
+hw_client client clog "server $SRV iburst xleave minpoll -2 maxpoll -2 noselect"
 CLI2=10.$NTP_NET.3
 ip -n "$NS_C" addr add "$CLI2/24" dev "$IF_C"
-mkdir -p "$TL_TMP/blog"
-chmod 770 "$TL_TMP/blog"
-cat >"$TL_TMP/basic.conf" <<EOC
-server $SRV iburst minpoll -2 maxpoll -2 noselect
-bindacqaddress $CLI2
-hwtimestamp *
-bindcmdaddress $TL_TMP/blog/client.sock
-cmdport 0
-pidfile $TL_TMP/blog/client.pid
-logdir $TL_TMP/blog
-log measurements
-EOC
-tl_bg basic "$TL_ROOT/tests/hwsim/hwsim-run" -n "$NS_C" -s sysC -- chronyd -x -d -u root -f "$TL_TMP/basic.conf"
+hw_client basic blog "server $SRV iburst minpoll -2 maxpoll -2 noselect" "bindacqaddress $CLI2"
 sleep "$RUN"
 hwsim_run -n "$NS_C" -s sysC -- chronyc -h "$TL_TMP/clog/client.sock" ntpdata >"$TL_TMP/ntpdata.txt" 2>&1
 M=$TL_TMP/clog/measurements.log
