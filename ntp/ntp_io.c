@@ -468,7 +468,7 @@ static void send_call(struct ntp_worker *w, struct nsock *s, int c0, int n)
 			.key = s->next_key,
 			.rec = mt->want_ts ? mt->rec :
 			       w->txm.calib_left ? NTP_IO_WARM_REC : NTP_IO_CALIB_REC,
-			.rx = mt->rx, .pred_ns = pred,
+			.rx = mt->rx, .pred_ns = j == c0 ? pred : 0,
 		};
 		s->next_key++;
 		s->ts_unread++;
@@ -497,7 +497,12 @@ static void send_batch(struct ntp_worker *w, struct nsock *s, int ntx)
  * Sparse ones (a few clients, a few requests a second) get the time since
  * the last one over a second, at most 1/4: at 1/1024 a stamp the model
  * of a quiet server never learnt (38 us off on the emulator, whose calls
- * are slow).  The counters show the residual.
+ * are slow).  Only the first reply of a call is learnt from: the others'
+ * residuals would also hold the error of per (the call's time over its
+ * replies includes what the call costs before the first and after the
+ * last), and in a mix of basic and interleaved clients that would bias
+ * the basic replies, which are always first.  The counters show the
+ * residual.
  */
 static void tx_calibrate(struct ntp_worker *w, int64_t stamp_ns, int64_t resid)
 {
@@ -567,7 +572,7 @@ static void read_errqueue(struct ntp_worker *w, struct nsock *s, const struct ba
 				STAT_INC(w, tx_ts_hw);
 			else
 				STAT_INC(w, tx_ts_sw);
-			if (p->rec != NTP_IO_WARM_REC) {
+			if (p->rec != NTP_IO_WARM_REC && p->pred_ns != 0) {
 				int64_t sn = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 
 				tx_calibrate(w, sn, sn - p->pred_ns);

@@ -83,10 +83,11 @@ struct pending_tx {
 	uint32_t key;
 	uint32_t rec;
 	ntp_ts rx;
-	int64_t pred_ns;	/* when we predicted it would leave */
+	int64_t pred_ns;	/* when we predicted it would leave, if it was the
+				   first of its call; else 0 (not learnt from) */
 };
 
-/** When the replies of a sendmmsg leave (ntp_io.c, send_batch). */
+/** When the replies of a sendmmsg leave (ntp_io.c, send_call). */
 struct ntp_io_txmodel {
 	double per_ns;		/**< kernel time per reply of the call */
 	double lead_ns;		/**< correction learnt from kernel TX stamps */

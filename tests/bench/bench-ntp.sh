@@ -15,22 +15,23 @@
 # sent: every server's CPU per reply includes its replies' delivery.
 #
 # For each server, at fixed offered rates (BENCH_RATES, and the highest rate
-# the generator sustains, found as the echo's highest step), basic and
-# interleaved, 1k and 100k clients (after a warm-up in which every client
-# makes its first exchanges): CPU time per reply (/proc schedstat), loss,
-# stale replies (to an earlier request of the client), late replies
-# (100 ms or more), interleaved share, p99 round trip, and the transmit-stamp
-# error of basic and interleaved replies measured from the generator's own
-# kernel RX stamp of each reply (mean, sd, median, and the 99th percentile
-# of its absolute value: a few preempted replies make the sd).  Then the highest rate with <= 0.1% loss
-# (a server that passes the last step is at least that fast: the step is
-# the generator's ceiling, never the server's).  Then overload: each server
-# in turn limited to BENCH_CPU_PCT % of a CPU (a cgroup v1 CPU quota over a
-# 10 ms period, removed afterwards), its highest interleaved rate found, and
-# 1.5x that offered: interleaved share, stale, late and loss, and bridged's
-# drops of requests older than max_answer_delay.  BENCH_PROFILE=1 adds a
-# perf profile of bridged at 60k/s, basic and interleaved.  Bounded: every
-# measurement is a few seconds.  Not pass/fail.
+# the generator sustains, found as the echo's highest step), basic,
+# interleaved and a half-and-half mix, 1k and 100k clients (after a warm-up
+# in which every client makes its first exchanges): CPU time per reply
+# (/proc schedstat), loss, stale replies (to an earlier request of the
+# client), late replies (100 ms or more), interleaved share, p99 round trip,
+# and the transmit-stamp error of basic and interleaved replies measured
+# from the generator's own kernel RX stamp of each reply (mean, sd, median,
+# and the 99th percentile of its absolute value: a few preempted replies
+# make the sd). Then the highest rate with <= 0.1% loss (a server that
+# passes the last step is at least that fast: the step is the generator's
+# ceiling, never the server's). Then overload: each server in turn limited
+# to BENCH_CPU_PCT % of a CPU (a cgroup v1 CPU quota over a 10 ms period,
+# removed afterwards), its highest interleaved rate found, and 1.5x that
+# offered: interleaved share, stale, late and loss, and bridged's drops of
+# requests older than max_answer_delay. BENCH_PROFILE=1 adds a perf profile
+# of bridged at 60k/s, basic and interleaved. Bounded: every measurement is
+# a few seconds. Not pass/fail.
 #
 #   BENCH_RATES="20000 60000"  fixed rates (the generator's ceiling is added)
 #   BENCH_DUR=3                seconds per measurement
@@ -103,14 +104,14 @@ for s in bridged chronyd echo; do
 	[ -n "${SRV_CPU:-}" ] && taskset -a -p -c "$SRV_CPU" "${PID[$s]}" > /dev/null
 done
 
-# load SERVER CLIENTS RATE [-x] -> key=value line.  The warm-up lets every
+# load SERVER CLIENTS RATE [-x | -X PCT] -> key=value line.  The warm-up lets every
 # client make two exchanges, at 50k/s or the measured rate if lower.
 load() {
-	local srv=$1 c=$2 r=$3 x=${4:-} w wr
+	local srv=$1 c=$2 r=$3 w wr
 	wr=$(awk -v r="$r" 'BEGIN { print (r < 50000 ? r : 50000) }')
 	w=$(awk -v c="$c" -v wr="$wr" 'BEGIN { w = 2.2 * c / wr; if (w < 0.5) w = 0.5; print w }')
 	ip netns exec "$NS_C" "${GEN[@]}" "$LOAD" -s "$SRV" -p "${PORT[$srv]}" -c "$c" -r "$r" \
-		-d "$DUR" -W "$w" -R "$wr" -P "${PID[$srv]}" $x
+		-d "$DUR" -W "$w" -R "$wr" -P "${PID[$srv]}" "${@:4}"
 }
 
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -140,12 +141,16 @@ FIXED="$RATES"
 case " $RATES " in *" $GMAX "*) ;; *) [ "$GMAX" -gt 0 ] && FIXED="$RATES $GMAX" ;; esac
 
 # --- fixed rates -----------------------------------------------------------
+# mixed: half the clients interleave (-X 50), as in the field; its TX-stamp
+# error column is the basic replies', the ones a model learnt from the
+# interleaved replies' stamps could get wrong.
+mode_opt() { case $1 in xleave) echo -x ;; mixed) echo -X 50 ;; esac; }
 for c in 1000 100000; do
-	for mode in basic xleave; do
+	for mode in basic xleave mixed; do
 		for r in $FIXED; do
 			for srv in bridged chronyd echo; do
-				[ $srv = echo ] && [ $mode = xleave ] && continue
-				out=$(load $srv $c $r $([ $mode = xleave ] && echo -x))
+				[ $srv = echo ] && [ $mode != basic ] && continue
+				out=$(load $srv $c $r $(mode_opt $mode))
 				record "$srv $mode $c $r $out"
 				tl_log "$srv $mode clients=$c rate=$r: $out"
 			done
@@ -242,12 +247,12 @@ txerr() {
 	echo "| clients | mode | offered/s | server | sent/s | CPU us/reply | / chronyd | / echo | loss % | stale | late | interleaved | p99 us | TX-stamp error us, mean (sd) | median | 99% of abs |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for c in 1000 100000; do
-		for mode in basic xleave; do
+		for mode in basic xleave mixed; do
 			for r in $FIXED; do
 				h=$(get chronyd $mode $c $r cpu_us_per_resp)
 				e=$(get echo basic $c $r cpu_us_per_resp)
 				for srv in bridged chronyd echo; do
-					[ $srv = echo ] && [ $mode = xleave ] && continue
+					[ $srv = echo ] && [ $mode != basic ] && continue
 					u=$(get $srv $mode $c $r cpu_us_per_resp)
 					echo "| $c | $mode | $r | $srv | $(sent_rate $srv $mode $c $r) | $u |" \
 						"$(ratio "$u" "$h") | $(ratio "$u" "$e") |" \

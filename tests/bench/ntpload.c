@@ -7,9 +7,10 @@
  * comes back.  With -x every client behaves like chronyd with xleave:
  * origin = the server's last receive stamp, receive = our receive time of
  * the last response, so an interleaving server answers interleaved, which
- * is counted.
+ * is counted.  With -X PCT only PCT % of the clients do (a mix of both
+ * kinds, as a server in the field sees).
  *
- *   ntpload -s SERVER [-p PORT] [-b BASE] -c CLIENTS -r RATE -d SECONDS [-x]
+ *   ntpload -s SERVER [-p PORT] [-b BASE] -c CLIENTS -r RATE -d SECONDS [-x | -X PCT]
  *           [-W WARM_SECONDS -R WARM_RATE] [-P SERVER_PID]
  *
  * A warm-up phase (not counted) lets every client make its first
@@ -167,7 +168,13 @@ static double pct(uint64_t n, double q)
 	return HIST_US;
 }
 
-static int fd, nclients, xleave;
+static int fd, nclients, xleave;	/* xleave: % of clients that interleave */
+
+/* Client i interleaves (the first xleave of every 100). */
+static int is_xleave(uint32_t i)
+{
+	return (int)(i % 100) < xleave;
+}
 static struct client *cl;
 static struct sockaddr_in dst;
 static struct in_addr base;
@@ -193,7 +200,7 @@ static void send_batch(uint64_t now)
 		memset(tb[i], 0, 48);
 		tb[i][0] = (4 << 3) | 3;
 		tb[i][2] = 4;
-		if (xleave && c->srv_rx) {
+		if (is_xleave(rr) && c->srv_rx) {
 			put64(tb[i] + 24, c->srv_rx);
 			put64(tb[i] + 32, c->local_rx);
 			c->rx_sent = c->local_rx;
@@ -279,7 +286,7 @@ static int drain(void)
 				/* basic: this response's own transmit time */
 				if (krx)
 					err_add(0, (double)(krx - tx_ns));
-			} else if (xleave && c->rx_sent && org == c->rx_sent) {
+			} else if (is_xleave(idx) && c->rx_sent && org == c->rx_sent) {
 				/* interleaved: the previous response's */
 				inter++;
 				if (c->krx_ns)
@@ -388,7 +395,7 @@ int main(int argc, char **argv)
 	int bufsz = 8 << 20;
 
 	nclients = 1000;
-	while ((opt = getopt(argc, argv, "s:p:b:c:r:d:xW:R:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:p:b:c:r:d:xX:W:R:P:")) != -1) {
 		switch (opt) {
 		case 's': server = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -396,7 +403,8 @@ int main(int argc, char **argv)
 		case 'c': nclients = atoi(optarg); break;
 		case 'r': rate = atof(optarg); break;
 		case 'd': dur = atof(optarg); break;
-		case 'x': xleave = 1; break;
+		case 'x': xleave = 100; break;
+		case 'X': xleave = atoi(optarg); break;
 		case 'W': wdur = atof(optarg); break;
 		case 'R': wrate = atof(optarg); break;
 		case 'P': pid = atoi(optarg); break;
